@@ -1,0 +1,231 @@
+# nanoacme: an ACME client for constrained devices.
+#
+#   make            library (build/native/libnanoacme.a), nanoacme.pc
+#   make deps       install the Debian 12 packages the project needs (idempotent)
+#   make test       every test suite; the last line counts test cases
+#   make test-unit  unit tests natively under ASan + UBSan
+#   make test-qemu  unit tests cross-built for armhf and big-endian MIPS under qemu-user
+#   make size       Cortex-M3 flash/RAM of core/ per file, and the context size
+#   make install PREFIX=/usr/local
+#
+# Build flavors live side by side under build/: native (library), asan (unit
+# tests), armhf and mips (cross tests), m3 (Cortex-M3 core objects for size
+# and the design guards).
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+BUILD ?= build
+RESULTS := $(BUILD)/results
+# make test fails when fewer test cases than this ran (a suite that silently
+# stopped running would otherwise go unnoticed).
+TEST_MIN_CASES := 90
+
+CC ?= cc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+AR ?= ar
+CLANG ?= clang
+
+# ---- sources -----------------------------------------------------------------
+CORE_SRC := $(sort $(wildcard core/*.c))
+CRYPTO_SRC := $(sort $(wildcard crypto/wolfcrypt/*.c))
+LINUX_SRC := $(sort $(wildcard platforms/linux/*.c))
+TEST_SRC := $(sort $(wildcard tests/*/test_*.c))
+TEST_SUPPORT_SRC := $(sort $(wildcard tests/support/*.c tests/fakes/*.c))
+PUBLIC_HEADERS := $(sort $(wildcard include/*.h port/*.h))
+TEST_NAMES := $(basename $(notdir $(TEST_SRC)))
+
+INCLUDES := -Iinclude -Iport
+# Warnings for everything; core/ adds conversion checks (it runs on 32-bit and
+# 8/16-bit-index targets where silent narrowing bites).
+WARN := -std=c11 -Wall -Wextra -Wpedantic -Werror -Werror=vla -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wformat=2 -Wundef
+CORE_WARN := $(WARN) -Wconversion -Wcast-qual -Wcast-align -Wpointer-arith
+
+# ---- flavors -------------------------------------------------------------------
+# native: the library and command
+native_CC := $(CC)
+native_CFLAGS := -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+native_LIBS := -lwolfssl -lm
+native_INC :=
+native_AR := $(AR)
+
+# asan: unit tests with AddressSanitizer and UndefinedBehaviorSanitizer
+asan_CC := $(CC)
+asan_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+               -fno-sanitize-recover=all -DNACME_TEST_EXPECT_BIG_ENDIAN=0 \
+               -DNACME_TEST_EXPECT_PTR_BITS=64
+asan_LIBS := -lcmocka -lwolfssl -lm
+asan_INC :=
+asan_AR := $(AR)
+
+# Cross flavors: CROSS_PREFIX (from scripts/cross-libs.sh) holds wolfSSL,
+# cmocka and the user_settings.h they were built with. UBSan in trap mode:
+# there are no sanitizer runtimes for these targets. 64-bit time and offsets
+# on 32-bit Linux.
+CROSS_CFLAGS := -O1 -g -fsanitize=undefined -fsanitize-undefined-trap-on-error \
+                -D_TIME_BITS=64 -D_FILE_OFFSET_BITS=64 -DWOLFSSL_USER_SETTINGS
+armhf_CC := arm-linux-gnueabihf-gcc
+armhf_CFLAGS := $(CROSS_CFLAGS) -DNACME_TEST_EXPECT_BIG_ENDIAN=0 -DNACME_TEST_EXPECT_PTR_BITS=32
+armhf_LIBS := -L$(CROSS_PREFIX)/lib -lcmocka -lwolfssl -lm
+armhf_INC := -I$(BUILD)/armhf/include -I$(CROSS_PREFIX)/include
+armhf_QEMU := qemu-arm -L /usr/arm-linux-gnueabihf
+armhf_AR := arm-linux-gnueabihf-ar
+mips_CC := mips-linux-gnu-gcc
+mips_CFLAGS := $(CROSS_CFLAGS) -DNACME_TEST_EXPECT_BIG_ENDIAN=1 -DNACME_TEST_EXPECT_PTR_BITS=32
+mips_LIBS := -L$(CROSS_PREFIX)/lib -lcmocka -lwolfssl -lm
+mips_INC := -I$(BUILD)/mips/include -I$(CROSS_PREFIX)/include
+mips_QEMU := qemu-mips -L /usr/mips-linux-gnu
+mips_AR := mips-linux-gnu-ar
+
+# m3: core/ for Cortex-M3, as firmware builds it (size report, design guards)
+m3_CC := arm-none-eabi-gcc
+m3_CFLAGS := -mcpu=cortex-m3 -mthumb -Os -ffunction-sections -fdata-sections \
+             -fstack-usage -fcallgraph-info=su
+m3_INC := -I$(BUILD)/m3/include
+m3_AR := arm-none-eabi-ar
+
+.DEFAULT_GOAL := all
+.SECONDARY:
+.PHONY: all deps test test-suites test-unit test-guards test-install test-qemu test-qemu-armhf \
+        test-qemu-mips cross-tests size install uninstall clean lib
+
+all: lib $(BUILD)/nanoacme.pc
+
+lib: $(BUILD)/native/libnanoacme.a
+
+deps:
+	@scripts/deps.sh
+
+.PHONY: demo
+demo:
+	@echo "make demo: the nanoacme command does not exist yet (it arrives with the Linux platform); nothing to run" >&2
+	@exit 2
+
+# ---- per-flavor rules ------------------------------------------------------------
+# $(1) = flavor. Objects mirror the source tree under build/<flavor>/.
+define flavor_rules
+$(BUILD)/$(1)/core/%.o: core/%.c | $(BUILD)/$(1)/include/jsmn.h
+	@mkdir -p $$(@D)
+	$$($(1)_CC) $$($(1)_CFLAGS) $(CORE_WARN) $(INCLUDES) $$($(1)_INC) -Icore -MMD -MP -c $$< -o $$@
+
+$(BUILD)/$(1)/crypto/%.o: crypto/%.c | $(BUILD)/$(1)/include/jsmn.h
+	@mkdir -p $$(@D)
+	$$($(1)_CC) $$($(1)_CFLAGS) $(WARN) $(INCLUDES) $$($(1)_INC) -Icrypto/wolfcrypt -MMD -MP -c $$< -o $$@
+
+$(BUILD)/$(1)/platforms/%.o: platforms/%.c | $(BUILD)/$(1)/include/jsmn.h
+	@mkdir -p $$(@D)
+	$$($(1)_CC) $$($(1)_CFLAGS) $(WARN) -D_GNU_SOURCE $(INCLUDES) $$($(1)_INC) -Icrypto/wolfcrypt -MMD -MP -c $$< -o $$@
+
+$(BUILD)/$(1)/tests/%.o: tests/%.c | $(BUILD)/$(1)/include/jsmn.h
+	@mkdir -p $$(@D)
+	$$($(1)_CC) $$($(1)_CFLAGS) $(WARN) -Wno-missing-prototypes -D_GNU_SOURCE $(INCLUDES) $$($(1)_INC) \
+	    -Icore -Icrypto/wolfcrypt -Iplatforms/linux -Itests/support -Itests/fakes -MMD -MP -c $$< -o $$@
+
+# jsmn.h is copied, so cross builds never need -I/usr/include.
+$(BUILD)/$(1)/include/jsmn.h: /usr/include/jsmn.h
+	@mkdir -p $$(@D)
+	cp $$< $$@
+
+$(1)_CORE_OBJS := $$(patsubst %.c,$(BUILD)/$(1)/%.o,$(CORE_SRC))
+$(1)_CRYPTO_OBJS := $$(patsubst %.c,$(BUILD)/$(1)/%.o,$(CRYPTO_SRC))
+$(1)_LINUX_OBJS := $$(patsubst %.c,$(BUILD)/$(1)/%.o,$(LINUX_SRC))
+$(1)_SUPPORT_OBJS := $$(patsubst %.c,$(BUILD)/$(1)/%.o,$(TEST_SUPPORT_SRC))
+
+$(BUILD)/$(1)/libnanoacme.a: $$($(1)_CORE_OBJS) $$($(1)_CRYPTO_OBJS) $$($(1)_LINUX_OBJS)
+	@rm -f $$@
+	$$($(1)_AR) rcs $$@ $$^
+
+$(BUILD)/$(1)/tests/bin/%: $(BUILD)/$(1)/tests/core/%.o $(BUILD)/$(1)/libnanoacme.a $$($(1)_SUPPORT_OBJS)
+	@mkdir -p $$(@D)
+	$$($(1)_CC) $$($(1)_CFLAGS) -o $$@ $$< $$($(1)_SUPPORT_OBJS) $(BUILD)/$(1)/libnanoacme.a $$($(1)_LIBS)
+
+$(1)_TEST_BINS := $$(addprefix $(BUILD)/$(1)/tests/bin/,$(TEST_NAMES))
+endef
+
+$(foreach f,native asan armhf mips m3,$(eval $(call flavor_rules,$(f))))
+
+# Tests live in tests/<area>/test_*.c; one binary per file. The pattern rule
+# above names tests/core; other areas get the same rule here.
+define test_area_rule
+$(BUILD)/$(1)/tests/bin/%: $(BUILD)/$(1)/tests/$(2)/%.o $(BUILD)/$(1)/libnanoacme.a $$($(1)_SUPPORT_OBJS)
+	@mkdir -p $$(@D)
+	$$($(1)_CC) $$($(1)_CFLAGS) -o $$@ $$< $$($(1)_SUPPORT_OBJS) $(BUILD)/$(1)/libnanoacme.a $$($(1)_LIBS)
+endef
+TEST_AREAS := $(filter-out core,$(sort $(notdir $(patsubst %/,%,$(dir $(TEST_SRC))))))
+$(foreach f,asan armhf mips,$(foreach a,$(TEST_AREAS),$(eval $(call test_area_rule,$(f),$(a)))))
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- library, pkg-config, install -------------------------------------------------
+# Regenerated every time: PREFIX may differ between `make` and `make install`.
+.PHONY: $(BUILD)/nanoacme.pc
+$(BUILD)/nanoacme.pc: nanoacme.pc.in
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/nanoacme
+	install -m 644 $(BUILD)/native/libnanoacme.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/nanoacme/
+	install -m 644 $(BUILD)/nanoacme.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	@if [ -x $(BUILD)/native/nanoacme ]; then \
+	    install -d $(DESTDIR)$(PREFIX)/bin && install -m 755 $(BUILD)/native/nanoacme $(DESTDIR)$(PREFIX)/bin/; fi
+
+uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/include/nanoacme $(DESTDIR)$(PREFIX)/lib/libnanoacme.a \
+	       $(DESTDIR)$(PREFIX)/lib/pkgconfig/nanoacme.pc $(DESTDIR)$(PREFIX)/bin/nanoacme
+
+# ---- tests -----------------------------------------------------------------------
+# make test: install dependencies, run every suite (continuing past failures),
+# then print the count of test cases; fails on any failure or too few cases.
+test: deps
+	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	@rc=0; $(MAKE) --no-print-directory -k test-suites || rc=$$?; \
+	    scripts/test-summary.sh $(RESULTS) $(TEST_MIN_CASES) $$rc
+
+test-suites: test-unit test-guards test-install test-qemu
+
+RUN_SUITE := scripts/run-suite.sh $(RESULTS)
+
+test-unit: $(asan_TEST_BINS)
+	@mkdir -p $(RESULTS)
+	@rc=0; for t in $(asan_TEST_BINS); do \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $(RUN_SUITE) unit-$$(basename $$t) $$t || rc=1; \
+	done; exit $$rc
+
+# Design guards: no heap and no crypto library in core/ (checked on the
+# objects for Cortex-M3 and for the native library), and the guard itself
+# shown to reject every forbidden call.
+test-guards: $(m3_CORE_OBJS) $(native_CORE_OBJS)
+	@mkdir -p $(RESULTS)
+	@$(RUN_SUITE) guards tests/guards/run.sh $(BUILD)
+
+# Install into a scratch prefix and build a program against it with pkg-config.
+test-install: all
+	@$(RUN_SUITE) install tests/install/run.sh
+
+test-qemu: test-qemu-armhf test-qemu-mips
+
+test-qemu-armhf test-qemu-mips: test-qemu-%: deps
+	@mkdir -p $(RESULTS)
+	@prefix=$$(scripts/cross-libs.sh $*) && \
+	    $(MAKE) --no-print-directory cross-tests ARCH=$* CROSS_PREFIX=$$prefix
+
+# Inner target of test-qemu-*: build and run one architecture's tests.
+cross-tests: $($(ARCH)_TEST_BINS)
+	@rc=0; for t in $($(ARCH)_TEST_BINS); do \
+	    $(RUN_SUITE) $(ARCH)-$$(basename $$t) $($(ARCH)_QEMU) $$t || rc=1; \
+	done; exit $$rc
+
+# ---- size report ---------------------------------------------------------------------
+size: deps $(m3_CORE_OBJS) $(BUILD)/m3/tests/tools/context_size.o
+	@scripts/size-report.sh $(BUILD)/m3
+
+$(BUILD)/m3/tests/tools/context_size.o: tests/tools/context_size.c $(PUBLIC_HEADERS) | $(BUILD)/m3/include/jsmn.h
+	@mkdir -p $(@D)
+	$(m3_CC) $(m3_CFLAGS) $(CORE_WARN) $(INCLUDES) $(m3_INC) -c $< -o $@
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,42 @@
+/*
+ * Private helpers shared by the core's files. Not installed, not API.
+ */
+#ifndef NACME_INTERNAL_H
+#define NACME_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nacme_config_defaults.h"
+#include "nacme_error.h"
+
+#define NACME_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Value of a base64 (url != 0: base64url) character, or -1. */
+int nacme_b64_value(char c, int url);
+
+/* ASCII lower case of c (locale independent). */
+static inline char nacme_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Case-insensitive ASCII comparison of a[0..n) and b[0..n). */
+static inline bool nacme_memeq_ci(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (nacme_lower(a[i]) != nacme_lower(b[i])) return false;
+    }
+    return true;
+}
+
+/* Length of a NUL-terminated string, at most max (no dependency on strnlen). */
+static inline size_t nacme_strnlen(const char *s, size_t max)
+{
+    size_t n = 0;
+    while (n < max && s[n] != '\0') n++;
+    return n;
+}
+
+#endif /* NACME_INTERNAL_H */
