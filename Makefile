@@ -185,11 +185,24 @@ test: deps
 	@rc=0; $(MAKE) --no-print-directory -k test-suites || rc=$$?; \
 	    scripts/test-summary.sh $(RESULTS) $(TEST_MIN_CASES) $$rc
 
-test-suites: test-unit test-guards test-install test-qemu
+test-suites: test-unit test-guards test-install test-fuzz-replay test-qemu
 
 RUN_SUITE := scripts/run-suite.sh $(RESULTS)
 
-test-unit: $(asan_TEST_BINS)
+# Test data generated at test time (certificates made by openssl, ...): every
+# tests/data/gen-*.sh script is run with the output folder; tests find it in
+# $$NACME_TEST_DATA (the same folder serves native and qemu-user runs).
+TESTDATA := $(abspath $(BUILD)/testdata)
+TESTDATA_GEN := $(sort $(wildcard tests/data/gen-*.sh))
+export NACME_TEST_DATA := $(TESTDATA)
+$(TESTDATA)/.stamp: $(TESTDATA_GEN)
+	@rm -rf $(TESTDATA) && mkdir -p $(TESTDATA)
+	@for g in $(TESTDATA_GEN); do $$g $(TESTDATA) || exit 1; done
+	@touch $@
+.PHONY: testdata
+testdata: $(TESTDATA)/.stamp
+
+test-unit: $(asan_TEST_BINS) testdata
 	@mkdir -p $(RESULTS)
 	@rc=0; for t in $(asan_TEST_BINS); do \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $(RUN_SUITE) unit-$$(basename $$t) $$t || rc=1; \
@@ -214,10 +227,38 @@ test-qemu-armhf test-qemu-mips: test-qemu-%: deps
 	    $(MAKE) --no-print-directory cross-tests ARCH=$* CROSS_PREFIX=$$prefix
 
 # Inner target of test-qemu-*: build and run one architecture's tests.
-cross-tests: $($(ARCH)_TEST_BINS)
+cross-tests: $($(ARCH)_TEST_BINS) testdata
 	@rc=0; for t in $($(ARCH)_TEST_BINS); do \
 	    $(RUN_SUITE) $(ARCH)-$$(basename $$t) $($(ARCH)_QEMU) $$t || rc=1; \
 	done; exit $$rc
+
+# ---- fuzzing ---------------------------------------------------------------------
+# tests/fuzz/fuzz_NAME.c is a libFuzzer harness over core/; its corpus is
+# tests/fuzz/corpus/NAME/ (seeds and saved findings). `make fuzz` runs each
+# harness for FUZZ_SECONDS; `make test` replays every corpus once (-runs=0).
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES := $(patsubst fuzz_%,%,$(basename $(notdir $(FUZZ_SRC))))
+FUZZ_BINS := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_NAMES))
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+               -std=c11 -Wall -Wextra -Werror $(INCLUDES) -Icore
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(PUBLIC_HEADERS) $(wildcard core/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC)
+
+.PHONY: fuzz test-fuzz-replay
+fuzz: deps $(FUZZ_BINS)
+	@for n in $(FUZZ_NAMES); do \
+	    mkdir -p $(BUILD)/fuzz/work/$$n; \
+	    echo "fuzz $$n for $(FUZZ_SECONDS) s"; \
+	    $(BUILD)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        -artifact_prefix=tests/fuzz/corpus/$$n/ $(BUILD)/fuzz/work/$$n tests/fuzz/corpus/$$n \
+	        2>&1 | grep -E '^(stat::number_of_executed_units|==|SUMMARY|artifact)' ; \
+	done
+
+test-fuzz-replay: $(FUZZ_BINS)
+	@$(RUN_SUITE) fuzz-replay scripts/fuzz-replay.sh $(BUILD)/fuzz $(FUZZ_NAMES)
 
 # ---- size report ---------------------------------------------------------------------
 size: deps $(m3_CORE_OBJS) $(BUILD)/m3/tests/tools/context_size.o
