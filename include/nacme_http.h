@@ -40,9 +40,13 @@ typedef struct nacme_http_request {
 /*
  * nacme_http_write_request() - append the request line and headers (Host,
  * User-Agent nanoacme/NACME_VERSION, Accept, Content-Type, Content-Length,
- * the blank line) to sb. The body is not written. Return NACME_OK,
- * NACME_ERR_ARG for a missing field or a CR/LF inside one, or the builder's
- * error (NACME_ERR_TOO_LARGE).
+ * the blank line) to sb. The body is not written. Host gets ":port" unless
+ * the port is 443, and brackets when it holds a ':' (IPv6 literal).
+ * Return NACME_OK, NACME_ERR_ARG (nothing written) for a missing field, port
+ * 0, a method that is not a token, a path not starting with '/', a control
+ * character (CR, LF, ...) or DEL in any field, or SP/HTAB in the method, host
+ * or path (no header or request-line injection), or the builder's error
+ * (NACME_ERR_TOO_LARGE).
  */
 int nacme_http_write_request(nacme_sb_t *sb, const nacme_http_request_t *req);
 
@@ -81,7 +85,8 @@ typedef struct nacme_http_parser {
     bool head;                /* response to HEAD: no body */
     bool saw_close;
     bool saw_keep_alive;
-    uint16_t headers;
+    bool cr;                  /* a CR ended the line so far: LF must follow */
+    uint16_t headers;         /* header and trailer lines seen (1xx included) */
     char *line;               /* caller's line buffer */
     size_t line_cap;
     size_t line_len;
@@ -94,23 +99,42 @@ typedef struct nacme_http_parser {
  * caller buffer of line_cap bytes (at most NACME_HTTP_LINE_MAX are used)
  * holding the status, header and chunk-size lines while they arrive; the
  * engine lends the free part of its I/O buffer, so the parser itself is small.
+ * A line may hold min(line_cap, NACME_HTTP_LINE_MAX) bytes, its CRLF or LF
+ * not counted.
+ *
+ * What the parser accepts: "HTTP/1.0" or "HTTP/1.1", a status 100..599
+ * (101 is refused: we never ask to switch protocols), any reason (may be
+ * empty); header lines "token: value" (no obs-fold, no space before the
+ * colon); CRLF or bare LF line ends; no NUL, lone CR or other control
+ * character inside a line (HTAB allowed). Framing: Transfer-Encoding must be
+ * exactly "chunked" (other codings: NACME_ERR_HTTP_LENGTH); with both
+ * chunked and Content-Length, chunked is used, has_length cleared, and the
+ * connection not reused; no length at all means the body runs to EOF.
+ * Interim 1xx responses are skipped with their headers; HEAD, 204 and 304
+ * have no body. Trailers are checked and dropped. NACME_HTTP_MAX_HEADERS
+ * counts every header line of the exchange (1xx and trailers included).
  */
 void nacme_http_parser_init(nacme_http_parser_t *p, bool head, char *line, size_t line_cap);
 
 /*
  * nacme_http_parse() - consume input from data[0..len) up to the next event.
  * *used gets the bytes consumed (they need not be given again), ev the
- * event. Return NACME_OK, or a negative error: NACME_ERR_HTTP_STATUS,
- * _HEADER, _LINE_TOO_LONG, _TOO_MANY_HEADERS, _CHUNK, _LENGTH. After an
- * error or DONE, further calls return NACME_ERR_STATE.
+ * event. NEED_MORE comes only when all len bytes were used. A BODY span
+ * ends exactly at data + *used (chunk framing before it is consumed in the
+ * same call). After DONE the bytes not used belong to the next response.
+ * keep_alive is set at DONE. Return NACME_OK, NACME_ERR_ARG, or a negative
+ * error: NACME_ERR_HTTP_STATUS, _HEADER, _LINE_TOO_LONG, _TOO_MANY_HEADERS,
+ * _CHUNK, _LENGTH (a header that breaks the framing is not delivered).
+ * After an error or DONE, further calls return NACME_ERR_STATE.
  */
 int nacme_http_parse(nacme_http_parser_t *p, const uint8_t *data, size_t len, size_t *used,
                      nacme_http_event_t *ev);
 
 /*
- * nacme_http_parse_eof() - the connection ended. NACME_OK with ev DONE when
- * the body was close-delimited and is complete; NACME_ERR_HTTP_TRUNCATED
- * when the message was incomplete.
+ * nacme_http_parse_eof() - the connection ended. NACME_OK with ev DONE (and
+ * keep_alive false) when the body was close-delimited, or complete with DONE
+ * not yet delivered; NACME_ERR_HTTP_TRUNCATED when the message was
+ * incomplete (no byte at all included); NACME_ERR_STATE after DONE or an error.
  */
 int nacme_http_parse_eof(nacme_http_parser_t *p, nacme_http_event_t *ev);
 
@@ -122,14 +146,17 @@ bool nacme_http_name_is(const char *name, size_t name_len, const char *expected)
 /*
  * nacme_http_media_type_is() - true when a Content-Type value names the
  * media type expected, compared case-insensitively and without parameters:
- * "application/json; charset=utf-8" is "application/json".
+ * "application/json; charset=utf-8" is "application/json",
+ * "application/jsonx" is not.
  */
 bool nacme_http_media_type_is(const char *value, size_t len, const char *expected);
 
 /*
  * nacme_http_retry_after() - parse a Retry-After value: delta-seconds, or an
- * HTTP-date turned into seconds after now (0 when already past). Return
- * NACME_OK with *seconds, or NACME_ERR_TIME.
+ * HTTP-date (nacme_time_parse_http_date) turned into seconds after now (0
+ * when already past). OWS around the value is ignored. Return NACME_OK with
+ * *seconds, NACME_ERR_TIME (malformed, or more than INT64_MAX seconds;
+ * *seconds untouched), or NACME_ERR_ARG.
  */
 int nacme_http_retry_after(const char *value, size_t len, int64_t now, int64_t *seconds);
 
@@ -145,12 +172,18 @@ typedef struct nacme_http_link {
  * nacme_http_link_next() - parse the next link of a Link header value,
  * starting at *pos (0 first) and advancing it. Return NACME_OK with *link
  * set, NACME_ERR_NOT_FOUND when no links remain, NACME_ERR_HTTP_HEADER when
- * malformed. Parameters other than rel are skipped (quoted strings with
- * commas and semicolons included).
+ * malformed (stop there: *pos is not advanced past the bad link),
+ * NACME_ERR_ARG. Parameters other than rel are skipped (quoted strings with
+ * commas and semicolons included); only the first rel counts; a quoted rel
+ * is given without its quotes, backslash escapes left as they are. No rel:
+ * link->rel is NULL.
  */
 int nacme_http_link_next(const char *value, size_t len, size_t *pos, nacme_http_link_t *link);
 
-/* nacme_http_link_has_rel() - true when the link's rel lists relation (case-insensitive). */
+/*
+ * nacme_http_link_has_rel() - true when the link's rel lists relation
+ * (case-insensitive; relations separated by spaces).
+ */
 bool nacme_http_link_has_rel(const nacme_http_link_t *link, const char *relation);
 
 #ifdef __cplusplus
