@@ -57,7 +57,7 @@ static size_t find(const uint8_t *data, size_t len, const void *pat, size_t plen
     for (size_t i = 0; i + plen <= len; i++) {
         if (memcmp(data + i, pat, plen) == 0) return i;
     }
-    fail_msg("pattern not found");
+    fail_msg("%s", "pattern not found");
     return 0;
 }
 

@@ -16,7 +16,7 @@ static inline uint8_t *test_data_read(const char *name, size_t *len)
 {
     const char *dir = getenv("NACME_TEST_DATA");
     char path[512];
-    if (dir == NULL) fail_msg("NACME_TEST_DATA is not set (run make testdata)");
+    if (dir == NULL) fail_msg("%s", "NACME_TEST_DATA is not set (run make testdata)");
     snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "rb");
     if (f == NULL) fail_msg("cannot open %s", path);
