@@ -52,14 +52,22 @@ typedef struct nacme_der {
     int err;
 } nacme_der_t;
 
+/* nacme_der_init() - start an empty writer over buf[0..cap); output ends at buf + cap. */
 void nacme_der_init(nacme_der_t *d, uint8_t *buf, size_t cap);
 /* nacme_der_mark() - position to give nacme_der_wrap() later (the current length). */
 size_t nacme_der_mark(const nacme_der_t *d);
-/* nacme_der_wrap() - prefix tag and length to everything written since mark. */
+/*
+ * nacme_der_wrap() - prefix tag and length to everything written since mark.
+ * A mark beyond the current length sets NACME_ERR_ARG.
+ */
 void nacme_der_wrap(nacme_der_t *d, unsigned tag, size_t mark);
 /* nacme_der_raw() - prefix bytes as they are (pre-encoded DER). */
 void nacme_der_raw(nacme_der_t *d, const uint8_t *data, size_t len);
-/* nacme_der_header() - prefix a tag and a length for content_len bytes already written. */
+/*
+ * nacme_der_header() - prefix a tag and a length for content_len bytes already
+ * written: short form below 128, else the minimal long form of up to 4 length
+ * bytes (a longer length sets NACME_ERR_TOO_LARGE).
+ */
 void nacme_der_header(nacme_der_t *d, unsigned tag, size_t content_len);
 /* nacme_der_primitive() - prefix tag, length and content. */
 void nacme_der_primitive(nacme_der_t *d, unsigned tag, const uint8_t *data, size_t len);
@@ -69,18 +77,25 @@ void nacme_der_primitive(nacme_der_t *d, unsigned tag, const uint8_t *data, size
  * is set, as DER requires. An empty or all-zero input encodes 0.
  */
 void nacme_der_integer(nacme_der_t *d, const uint8_t *be, size_t len);
+/* nacme_der_integer_u32() - a non-negative INTEGER of value v. */
 void nacme_der_integer_u32(nacme_der_t *d, uint32_t v);
 /* nacme_der_oid() - an OBJECT IDENTIFIER from its encoded content bytes. */
 void nacme_der_oid(nacme_der_t *d, const uint8_t *content, size_t len);
 /* nacme_der_bit_string() - a BIT STRING with no unused bits. */
 void nacme_der_bit_string(nacme_der_t *d, const uint8_t *data, size_t len);
+/* nacme_der_octet_string() - an OCTET STRING of data[0..len). */
 void nacme_der_octet_string(nacme_der_t *d, const uint8_t *data, size_t len);
+/* nacme_der_utf8_string() - a UTF8String of s[0..len) (not checked to be UTF-8). */
 void nacme_der_utf8_string(nacme_der_t *d, const char *s, size_t len);
+/* nacme_der_ia5_string() - an IA5String of s[0..len). */
 void nacme_der_ia5_string(nacme_der_t *d, const char *s, size_t len);
+/* nacme_der_boolean() - a BOOLEAN: 0xff for true, 0x00 for false (DER). */
 void nacme_der_boolean(nacme_der_t *d, bool v);
+/* nacme_der_null() - a NULL (05 00). */
 void nacme_der_null(nacme_der_t *d);
 /* nacme_der_data() - the encoding written so far (buf + cap - len). */
 const uint8_t *nacme_der_data(const nacme_der_t *d);
+/* nacme_der_len() - bytes written so far (what nacme_der_data() points to). */
 size_t nacme_der_len(const nacme_der_t *d);
 /* nacme_der_status() - NACME_OK or the first error (NACME_ERR_TOO_LARGE). */
 int nacme_der_status(const nacme_der_t *d);
@@ -95,9 +110,10 @@ typedef struct nacme_der_tlv {
 } nacme_der_tlv_t;
 
 /*
- * nacme_der_read() - read one TLV at the start of data[0..len). Return
- * NACME_OK, or NACME_ERR_DER for truncation, a multi-byte tag, an indefinite
- * or non-minimal length, or a length beyond the input.
+ * nacme_der_read() - read one TLV at the start of data[0..len) (bytes after
+ * it are allowed: tlv->total says where it ends). Return NACME_OK, or
+ * NACME_ERR_DER for truncation, a multi-byte tag, an indefinite or
+ * non-minimal length, more than 4 length bytes, or a length beyond the input.
  */
 int nacme_der_read(const uint8_t *data, size_t len, nacme_der_tlv_t *tlv);
 

@@ -39,10 +39,19 @@ typedef struct nacme_x509 {
 
 /*
  * nacme_x509_parse() - parse a DER certificate of exactly len bytes.
- * Return NACME_OK, NACME_ERR_DER for broken encoding (truncation, trailing
- * bytes, bad lengths), NACME_ERR_X509 for a valid DER structure that is not
- * a v3 certificate as required (bad version, bad time, duplicate extension,
- * unknown critical extension is accepted: it is not ours to judge).
+ * Every span in *cert points into der (which must outlive it). Times are
+ * UTCTime YYMMDDHHMMSSZ (YY >= 50: 19YY, else 20YY) or GeneralizedTime
+ * YYYYMMDDHHMMSSZ, fields range-checked (day within its month, seconds
+ * 0..59). The SAN is walked once here, so nacme_x509_san_next() never meets
+ * a malformed name later.
+ * Return NACME_OK, NACME_ERR_ARG for NULL arguments, NACME_ERR_DER for
+ * broken encoding (an element that is not minimal DER, truncation, bytes
+ * left over after an element or inside a structure, an iPAddress SAN not of
+ * 4 or 16 bytes), NACME_ERR_X509 for valid DER that is not a v3 certificate
+ * as required (an element with the wrong tag or missing, a version other
+ * than v3, a bad time, an empty serial, key bits not whole bytes, a
+ * duplicate extension). An unknown critical extension is accepted: it is
+ * not ours to judge. On error *cert is unspecified.
  */
 int nacme_x509_parse(const uint8_t *der, size_t len, nacme_x509_t *cert);
 
@@ -59,21 +68,32 @@ typedef struct nacme_x509_name {
 
 /*
  * nacme_x509_san_next() - the next dNSName or iPAddress of the
- * subjectAltName, starting with *pos = 0. Other name types are skipped.
- * Return NACME_OK, NACME_ERR_NOT_FOUND at the end, NACME_ERR_DER if malformed.
+ * subjectAltName, starting with *pos = 0 (name->value points into the
+ * certificate). Other name types are skipped.
+ * Return NACME_OK, NACME_ERR_NOT_FOUND at the end (and after it),
+ * NACME_ERR_DER if malformed, NACME_ERR_ARG for NULL arguments or *pos past
+ * the SAN.
+ *
+ *   size_t pos = 0; nacme_x509_name_t n;
+ *   while (nacme_x509_san_next(&cert, &pos, &n) == NACME_OK) use(n);
  */
 int nacme_x509_san_next(const nacme_x509_t *cert, size_t *pos, nacme_x509_name_t *name);
 
 /*
  * nacme_x509_ec_point() - the P-256 public point as x||y (64 bytes).
- * NACME_ERR_X509 when the key is not an uncompressed P-256 point.
+ * NACME_ERR_X509 when the key is not an uncompressed P-256 point,
+ * NACME_ERR_ARG for NULL arguments.
  */
 int nacme_x509_ec_point(const nacme_x509_t *cert, uint8_t xy[64]);
 
 /*
- * nacme_x509_name_cn() - the (last) commonName attribute of a Name TLV
- * (cert->issuer or cert->subject): pointer to its string bytes and length.
- * NACME_ERR_NOT_FOUND when the name has none.
+ * nacme_x509_name_cn() - the (last) commonName attribute (2.5.4.3) of a
+ * Name TLV (cert->issuer or cert->subject): pointer to its string bytes and
+ * length. Only UTF8String, PrintableString, TeletexString and IA5String
+ * values count; a commonName of another type (BMPString, ...) is passed over.
+ * Return NACME_OK, NACME_ERR_NOT_FOUND when the name has none,
+ * NACME_ERR_DER / NACME_ERR_X509 when the span is not a well-formed Name
+ * (as for nacme_x509_parse()), NACME_ERR_ARG for NULL cn or cn_len.
  */
 int nacme_x509_name_cn(nacme_span_t name, const uint8_t **cn, size_t *cn_len);
 
