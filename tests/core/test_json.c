@@ -7,6 +7,7 @@
 #include "test_util.h"
 
 #include <dirent.h>
+#include <limits.h>
 
 #include "nacme_json.h"
 
@@ -400,6 +401,11 @@ static void test_feed_contract(void **state)
 
     nacme_json_init(&j, toks, 8);
     assert_int_equal(nacme_json_feed(&j, NULL, 1), NACME_ERR_ARG);
+
+    /* token offsets are int: a longer text is refused before any byte is read */
+    nacme_json_init(&j, toks, 8);
+    assert_int_equal(nacme_json_feed(&j, doc, (size_t)INT_MAX + 1u), NACME_ERR_TOO_LARGE);
+    assert_int_equal(nacme_json_finish(&j), NACME_ERR_TOO_LARGE);
 
     nacme_json_init(&j, toks, 8);
     assert_int_equal(nacme_json_feed(&j, NULL, 0), NACME_OK);
