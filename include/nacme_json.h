@@ -57,12 +57,14 @@ typedef struct nacme_json {
     int ntoks;         /* tokens, valid after nacme_json_finish() returned NACME_OK */
     /* private: jsmn state and the validating scanner */
     jsmn_parser parser;
-    uint32_t stack;    /* 1 bit per open container: 1 = object */
-    uint8_t depth;
-    uint8_t vstate;
-    uint8_t sub;       /* position inside a literal, escape or number */
-    uint8_t done;      /* top-level value complete */
-    int err;
+    uint32_t stack;    /* 1 bit per open container, innermost in bit 0: 1 = object */
+    uint16_t cp;       /* \uXXXX value being read */
+    uint8_t depth;     /* open containers */
+    uint8_t vstate;    /* scanner state */
+    uint8_t sub;       /* position inside a literal, \u escape, UTF-8 sequence or number */
+    uint8_t flags;     /* string is a key, container just opened, low surrogate due */
+    uint8_t lo, hi;    /* allowed range of the next UTF-8 continuation byte */
+    int err;           /* first error (sticky) */
 } nacme_json_t;
 
 /* nacme_json_init() - prepare to parse into toks[0..cap). */
@@ -72,14 +74,19 @@ void nacme_json_init(nacme_json_t *j, jsmntok_t *toks, unsigned cap);
  * nacme_json_feed() - the document is now text[0..len) (the same buffer,
  * grown; earlier bytes unchanged). Parses and validates the new bytes.
  * Return NACME_OK (more may follow), NACME_ERR_JSON as soon as the text
- * cannot be JSON, NACME_ERR_TOO_LARGE when the tokens run out.
+ * cannot be JSON (this includes a \u escape of a lone surrogate and bytes
+ * that are not UTF-8), NACME_ERR_TOO_LARGE when the tokens run out or the
+ * nesting exceeds NACME_JSON_MAX_DEPTH, NACME_ERR_ARG when len shrinks,
+ * NACME_ERR_STATE after a successful nacme_json_finish(). Errors are sticky.
  */
 int nacme_json_feed(nacme_json_t *j, const char *text, size_t len);
 
 /*
  * nacme_json_finish() - the document is complete. Return NACME_OK when it is
- * exactly one valid JSON value (surrounding whitespace allowed), else
- * NACME_ERR_JSON (truncated, trailing data) or NACME_ERR_TOO_LARGE.
+ * exactly one valid JSON value (surrounding whitespace allowed; any type at
+ * top level), else NACME_ERR_JSON (empty, truncated, trailing data),
+ * NACME_ERR_TOO_LARGE or the error of an earlier feed. Token 0 is then the
+ * top-level value.
  */
 int nacme_json_finish(nacme_json_t *j);
 
@@ -88,6 +95,14 @@ int nacme_json_finish(nacme_json_t *j);
  * text[0..len). Same returns.
  */
 int nacme_json_parse(nacme_json_t *j, const char *text, size_t len);
+
+/*
+ * Accessors. Token indices come from a parse that finished with NACME_OK.
+ * Every accessor taking a token returns a negative tok unchanged (so calls
+ * chain: nacme_json_int(j, nacme_json_get(j, 0, "n"), &v) gives
+ * NACME_ERR_JSON_MISSING when "n" is absent) and NACME_ERR_ARG for an index
+ * out of range. None recurses.
+ */
 
 /* nacme_json_type() - the type of token tok, NACME_JSON_INVALID when out of range. */
 nacme_json_type_t nacme_json_type(const nacme_json_t *j, int tok);
@@ -102,11 +117,15 @@ int nacme_json_get(const nacme_json_t *j, int tok, const char *key);
 
 /*
  * nacme_json_get_typed() - nacme_json_get() that also requires the member's
- * type; NACME_ERR_JSON_TYPE when it differs.
+ * type; NACME_ERR_JSON_TYPE when it differs. (A boolean is NACME_JSON_TRUE
+ * or _FALSE: read it with nacme_json_bool(nacme_json_get(...)).)
  */
 int nacme_json_get_typed(const nacme_json_t *j, int tok, const char *key, nacme_json_type_t type);
 
-/* nacme_json_count() - elements of an array or members of an object; < 0 on error. */
+/*
+ * nacme_json_count() - elements of an array or members of an object;
+ * NACME_ERR_JSON_TYPE for other types.
+ */
 int nacme_json_count(const nacme_json_t *j, int tok);
 
 /*
@@ -122,7 +141,8 @@ int nacme_json_next(const nacme_json_t *j, int container, int child);
 
 /*
  * nacme_json_raw() - pointer into the document at token tok and its length
- * (a string's raw text without quotes, still escaped). NULL when invalid.
+ * (a string's raw text without quotes, still escaped; a container's text
+ * with its brackets). NULL when tok is out of range.
  */
 const char *nacme_json_raw(const nacme_json_t *j, int tok, size_t *len);
 
@@ -135,13 +155,13 @@ const char *nacme_json_raw(const nacme_json_t *j, int tok, size_t *len);
  */
 int nacme_json_string(const nacme_json_t *j, int tok, char *out, size_t cap, size_t *out_len);
 
-/* nacme_json_streq() - true when string tok, unescaped, equals s. */
+/* nacme_json_streq() - true when string tok, unescaped, equals s (false for any error). */
 bool nacme_json_streq(const nacme_json_t *j, int tok, const char *s);
 
 /*
- * nacme_json_int() - integer value of number tok (no fraction or exponent)
- * into *out. NACME_ERR_JSON_TYPE when not an integer, NACME_ERR_TOO_LARGE
- * when outside int64_t.
+ * nacme_json_int() - integer value of number tok (no fraction or exponent,
+ * so 1.0 and 1e3 are not integers) into *out. NACME_ERR_JSON_TYPE when not
+ * an integer, NACME_ERR_TOO_LARGE when outside int64_t.
  */
 int nacme_json_int(const nacme_json_t *j, int tok, int64_t *out);
 
@@ -159,7 +179,13 @@ typedef struct nacme_jw {
     uint8_t after_key;
 } nacme_jw_t;
 
-/* nacme_jw_init() - write JSON into sb. */
+/*
+ * nacme_jw_init() - write one JSON value into sb. Misuse (a value without a
+ * key in an object, a key outside an object, an unmatched end, a second
+ * top-level value, nesting beyond 31 levels, a call between raw_begin and
+ * raw_end) sets NACME_ERR_STATE in the builder; a NULL string or key sets
+ * NACME_ERR_ARG. Later writes are then dropped; nacme_jw_finish() reports.
+ */
 void nacme_jw_init(nacme_jw_t *w, nacme_sb_t *sb);
 void nacme_jw_object_begin(nacme_jw_t *w);
 void nacme_jw_object_end(nacme_jw_t *w);
@@ -167,7 +193,11 @@ void nacme_jw_array_begin(nacme_jw_t *w);
 void nacme_jw_array_end(nacme_jw_t *w);
 /* nacme_jw_key() - a member name (escaped); the next value is its value. */
 void nacme_jw_key(nacme_jw_t *w, const char *key);
-/* nacme_jw_string() / _stringn() - a string value, escaped per RFC 8259. */
+/*
+ * nacme_jw_string() / _stringn() - a string value, escaped per RFC 8259:
+ * '"' and '\\' and control characters (\b \f \n \r \t, others as
+ * \u00XX); other bytes, UTF-8 included, are copied as they are.
+ */
 void nacme_jw_string(nacme_jw_t *w, const char *s);
 void nacme_jw_stringn(nacme_jw_t *w, const char *s, size_t n);
 void nacme_jw_int(nacme_jw_t *w, int64_t v);
