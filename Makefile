@@ -221,9 +221,13 @@ test-install: all
 
 test-qemu: test-qemu-armhf test-qemu-mips
 
+# Objects do not record which cross libraries they were built against: when
+# the prefix changes (new settings or sources), the flavor is rebuilt whole.
 test-qemu-armhf test-qemu-mips: test-qemu-%: deps
 	@mkdir -p $(RESULTS)
 	@prefix=$$(scripts/cross-libs.sh $*) && \
+	    if [ "$$(cat $(BUILD)/$*/.prefix 2>/dev/null)" != "$$prefix" ]; then \
+	        rm -rf $(BUILD)/$* && mkdir -p $(BUILD)/$* && echo "$$prefix" > $(BUILD)/$*/.prefix; fi && \
 	    $(MAKE) --no-print-directory cross-tests ARCH=$* CROSS_PREFIX=$$prefix
 
 # Inner target of test-qemu-*: build and run one architecture's tests.

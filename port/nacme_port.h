@@ -148,11 +148,14 @@ typedef struct nacme_key {
     uint32_t id;
 } nacme_key_t;
 
-/* Caller-provided storage for the port's SHA-256 state (opaque to the core). */
+/*
+ * Caller-provided storage for the port's SHA-256 state (opaque to the core).
+ * Aligned like max_align_t, so a backend can keep its own state type in it
+ * (wolfCrypt's wc_Sha256 wants 16-byte alignment on x86-64).
+ */
 typedef struct nacme_sha256 {
     union {
-        uint64_t align;
-        void *align_ptr;
+        max_align_t align;
         uint8_t bytes[NACME_SHA256_CTX_SIZE];
     } u;
 } nacme_sha256_t;

@@ -8,6 +8,15 @@
 #ifndef NACME_USER_SETTINGS_LINUX_H
 #define NACME_USER_SETTINGS_LINUX_H
 
+/*
+ * Byte order. wolfSSL's configure defines WORDS_BIGENDIAN on big-endian
+ * targets; without configure, types.h falls back to little-endian and every
+ * hash (and the RNG's self-test) is wrong on big-endian MIPS.
+ */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define BIG_ENDIAN_ORDER
+#endif
+
 #define WOLFSSL_TLS13
 #define HAVE_TLS_EXTENSIONS
 #define HAVE_SUPPORTED_CURVES
