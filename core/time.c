@@ -123,6 +123,7 @@ static int finish(int v[F_COUNT], int check_wday, int64_t *out)
         return NACME_ERR_TIME;
     }
     uint32_t first = month_start(y, m);
+    /* days in the month: up to the next month's start */
     if ((uint32_t)d > month_start(y + m / 12, m % 12 + 1) - first) return NACME_ERR_TIME;
     /* day number 0 (-0400-03-01) was a Wednesday (3, counting from Sunday) */
     if (check_wday && (first + (uint32_t)d - 1u + 3u) % 7u != (uint32_t)v[F_WDAY]) {
@@ -133,6 +134,7 @@ static int finish(int v[F_COUNT], int check_wday, int64_t *out)
     return NACME_OK;
 }
 
+/* The formatter's template; the parser scans the same up to the seconds. */
 static const char rfc3339_tpl[] = "0000-11-22T33:44:55Z";
 
 int nacme_time_parse_rfc3339(const char *s, size_t len, int64_t *out)
