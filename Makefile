@@ -18,7 +18,16 @@ BUILD ?= build
 RESULTS := $(BUILD)/results
 # make test fails when fewer test cases than this ran (a suite that silently
 # stopped running would otherwise go unnoticed).
-TEST_MIN_CASES := 90
+TEST_MIN_CASES := 580
+
+# Quiet build lines ("CC asan core/json.c"); make V=1 shows whole commands.
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @echo "  $(1)"
+endif
 
 CC ?= cc
 ifeq ($(origin CC),default)
@@ -108,25 +117,29 @@ demo:
 define flavor_rules
 $(BUILD)/$(1)/core/%.o: core/%.c | $(BUILD)/$(1)/include/jsmn.h
 	@mkdir -p $$(@D)
-	$$($(1)_CC) $$($(1)_CFLAGS) $(CORE_WARN) $(INCLUDES) $$($(1)_INC) -Icore -MMD -MP -c $$< -o $$@
+	$$(call msg,CC $(1) $$<)
+	$(Q)$$($(1)_CC) $$($(1)_CFLAGS) $(CORE_WARN) $(INCLUDES) $$($(1)_INC) -Icore -MMD -MP -c $$< -o $$@
 
 $(BUILD)/$(1)/crypto/%.o: crypto/%.c | $(BUILD)/$(1)/include/jsmn.h
 	@mkdir -p $$(@D)
-	$$($(1)_CC) $$($(1)_CFLAGS) $(WARN) $(INCLUDES) $$($(1)_INC) -Icrypto/wolfcrypt -MMD -MP -c $$< -o $$@
+	$$(call msg,CC $(1) $$<)
+	$(Q)$$($(1)_CC) $$($(1)_CFLAGS) $(WARN) $(INCLUDES) $$($(1)_INC) -Icrypto/wolfcrypt -MMD -MP -c $$< -o $$@
 
 $(BUILD)/$(1)/platforms/%.o: platforms/%.c | $(BUILD)/$(1)/include/jsmn.h
 	@mkdir -p $$(@D)
-	$$($(1)_CC) $$($(1)_CFLAGS) $(WARN) -D_GNU_SOURCE $(INCLUDES) $$($(1)_INC) -Icrypto/wolfcrypt -MMD -MP -c $$< -o $$@
+	$$(call msg,CC $(1) $$<)
+	$(Q)$$($(1)_CC) $$($(1)_CFLAGS) $(WARN) -D_GNU_SOURCE $(INCLUDES) $$($(1)_INC) -Icrypto/wolfcrypt -MMD -MP -c $$< -o $$@
 
 $(BUILD)/$(1)/tests/%.o: tests/%.c | $(BUILD)/$(1)/include/jsmn.h
 	@mkdir -p $$(@D)
-	$$($(1)_CC) $$($(1)_CFLAGS) $(WARN) -Wno-missing-prototypes -D_GNU_SOURCE $(INCLUDES) $$($(1)_INC) \
+	$$(call msg,CC $(1) $$<)
+	$(Q)$$($(1)_CC) $$($(1)_CFLAGS) $(WARN) -Wno-missing-prototypes -D_GNU_SOURCE $(INCLUDES) $$($(1)_INC) \
 	    -Icore -Icrypto/wolfcrypt -Iplatforms/linux -Itests/support -Itests/fakes -MMD -MP -c $$< -o $$@
 
 # jsmn.h is copied, so cross builds never need -I/usr/include.
 $(BUILD)/$(1)/include/jsmn.h: /usr/include/jsmn.h
 	@mkdir -p $$(@D)
-	cp $$< $$@
+	$(Q)cp $$< $$@
 
 $(1)_CORE_OBJS := $$(patsubst %.c,$(BUILD)/$(1)/%.o,$(CORE_SRC))
 $(1)_CRYPTO_OBJS := $$(patsubst %.c,$(BUILD)/$(1)/%.o,$(CRYPTO_SRC))
@@ -135,11 +148,13 @@ $(1)_SUPPORT_OBJS := $$(patsubst %.c,$(BUILD)/$(1)/%.o,$(TEST_SUPPORT_SRC))
 
 $(BUILD)/$(1)/libnanoacme.a: $$($(1)_CORE_OBJS) $$($(1)_CRYPTO_OBJS) $$($(1)_LINUX_OBJS)
 	@rm -f $$@
-	$$($(1)_AR) rcs $$@ $$^
+	$$(call msg,AR $$@)
+	$(Q)$$($(1)_AR) rcs $$@ $$^
 
 $(BUILD)/$(1)/tests/bin/%: $(BUILD)/$(1)/tests/core/%.o $(BUILD)/$(1)/libnanoacme.a $$($(1)_SUPPORT_OBJS)
 	@mkdir -p $$(@D)
-	$$($(1)_CC) $$($(1)_CFLAGS) -o $$@ $$< $$($(1)_SUPPORT_OBJS) $(BUILD)/$(1)/libnanoacme.a $$($(1)_LIBS)
+	$$(call msg,LD $$@)
+	$(Q)$$($(1)_CC) $$($(1)_CFLAGS) -o $$@ $$< $$($(1)_SUPPORT_OBJS) $(BUILD)/$(1)/libnanoacme.a $$($(1)_LIBS)
 
 $(1)_TEST_BINS := $$(addprefix $(BUILD)/$(1)/tests/bin/,$(TEST_NAMES))
 endef
@@ -151,7 +166,8 @@ $(foreach f,native asan armhf mips m3,$(eval $(call flavor_rules,$(f))))
 define test_area_rule
 $(BUILD)/$(1)/tests/bin/%: $(BUILD)/$(1)/tests/$(2)/%.o $(BUILD)/$(1)/libnanoacme.a $$($(1)_SUPPORT_OBJS)
 	@mkdir -p $$(@D)
-	$$($(1)_CC) $$($(1)_CFLAGS) -o $$@ $$< $$($(1)_SUPPORT_OBJS) $(BUILD)/$(1)/libnanoacme.a $$($(1)_LIBS)
+	$$(call msg,LD $$@)
+	$(Q)$$($(1)_CC) $$($(1)_CFLAGS) -o $$@ $$< $$($(1)_SUPPORT_OBJS) $(BUILD)/$(1)/libnanoacme.a $$($(1)_LIBS)
 endef
 TEST_AREAS := $(filter-out core,$(sort $(notdir $(patsubst %/,%,$(dir $(TEST_SRC))))))
 $(foreach f,asan armhf mips,$(foreach a,$(TEST_AREAS),$(eval $(call test_area_rule,$(f),$(a)))))
@@ -249,7 +265,8 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(PUBLIC_HEADERS) $(wildcard core/*.h)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC)
+	$(call msg,FUZZ $@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC)
 
 .PHONY: fuzz test-fuzz-replay
 fuzz: deps $(FUZZ_BINS)

@@ -31,6 +31,27 @@ static inline bool nacme_memeq_ci(const char *a, const char *b, size_t n)
     return true;
 }
 
+/* True when needle occurs in haystack, ignoring ASCII case. */
+static inline bool nacme_contains_ci(const char *haystack, const char *needle)
+{
+    size_t n = 0;
+    while (needle[n] != '\0') n++;
+    for (const char *h = haystack; *h != '\0'; h++) {
+        size_t i = 0;
+        while (i < n && h[i] != '\0' && nacme_lower(h[i]) == nacme_lower(needle[i])) i++;
+        if (i == n) return true;
+    }
+    return n == 0;
+}
+
+/* FNV-1a hash, continued from h (start with NACME_FNV_INIT): stable small fingerprints. */
+#define NACME_FNV_INIT 2166136261u
+static inline uint32_t nacme_fnv1a(uint32_t h, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
 /* Length of a NUL-terminated string, at most max (no dependency on strnlen). */
 static inline size_t nacme_strnlen(const char *s, size_t max)
 {

@@ -181,7 +181,8 @@ void nacme_jw_raw_end(nacme_jw_t *w)
 
 int nacme_jw_finish(const nacme_jw_t *w)
 {
-    int rc = nacme_sb_status(w->sb);
+    /* the builder's error only: a document may sit inside an open base64url layer */
+    int rc = w->sb->err;
     if (rc != NACME_OK) return rc;
     return (w->depth == 0 && w->after_key == 0 && (w->need_comma & 1u)) ? NACME_OK : NACME_ERR_STATE;
 }

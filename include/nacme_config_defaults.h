@@ -36,11 +36,12 @@
 
 /*
  * NACME_JSON_TOKENS: JSON tokens per document (each 16 bytes on 32-bit).
- * A document with more values is NACME_ERR_TOO_LARGE. 16..1024, default 80
- * (an authorization with three challenges needs about 40).
+ * A document with more values is NACME_ERR_TOO_LARGE. 16..1024, default 64
+ * (an authorization with three challenges needs about 45, a problem
+ * document with four subproblems about 60).
  */
 #ifndef NACME_JSON_TOKENS
-#define NACME_JSON_TOKENS 80
+#define NACME_JSON_TOKENS 64
 #endif
 
 /* NACME_MAX_IDENTIFIERS: identifiers per order. 1..100, default 4. */
@@ -51,10 +52,20 @@
 /*
  * NACME_STRINGS_SIZE: the pool holding the URLs and tokens learnt during a
  * run (directory resources, account, order, authorizations, challenges).
- * URLs on the directory's origin are kept as paths. 512..16384, default 1280.
+ * URLs on the directory's origin are kept as paths. 512..16384, default 1024
+ * (an order of four names at Let's Encrypt needs about 600).
  */
 #ifndef NACME_STRINGS_SIZE
-#define NACME_STRINGS_SIZE 1280
+#define NACME_STRINGS_SIZE 1024
+#endif
+
+/*
+ * NACME_CERT_DER_MAX: largest certificate of a chain (DER bytes). Each one is
+ * decoded into the I/O buffer to be checked while the chain streams to
+ * storage. 1024..NACME_BUF_SIZE/2, default 2048 (an RSA-4096 CA is ~1.9 KB).
+ */
+#ifndef NACME_CERT_DER_MAX
+#define NACME_CERT_DER_MAX 2048
 #endif
 
 /* NACME_NONCE_MAX: longest Replay-Nonce kept (bytes, without NUL). Default 96. */
@@ -138,6 +149,9 @@
 #endif
 #if NACME_NONCE_MAX < 16 || NACME_NONCE_MAX > 255
 #error "NACME_NONCE_MAX must be within 16..255"
+#endif
+#if NACME_CERT_DER_MAX < 1024 || NACME_CERT_DER_MAX > NACME_BUF_SIZE / 2
+#error "NACME_CERT_DER_MAX must be within 1024..NACME_BUF_SIZE/2"
 #endif
 #if NACME_SB_B64_DEPTH < 1 || NACME_SB_B64_DEPTH > 4
 #error "NACME_SB_B64_DEPTH must be within 1..4"

@@ -30,8 +30,10 @@ extern "C" {
 typedef struct nacme_http_request {
     const char *method;       /* "GET", "HEAD", "POST" */
     const char *host;         /* Host header: name, IPv4, or IPv6 without brackets */
+    size_t host_len;          /* its length; 0: host is NUL-terminated */
     uint16_t port;            /* added to Host when not 443 */
     const char *path;         /* origin-form path with query, starting with '/' */
+    size_t path_len;          /* its length; 0: path is NUL-terminated */
     const char *content_type; /* e.g. "application/jose+json"; NULL for none */
     const char *accept;       /* Accept header value; NULL for none */
     size_t content_length;    /* body bytes that follow (sent when content_type is set) */

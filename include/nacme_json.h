@@ -214,7 +214,8 @@ void nacme_jw_raw_end(nacme_jw_t *w);
 /*
  * nacme_jw_finish() - NACME_OK when the document is complete and balanced
  * and the builder has no error; NACME_ERR_STATE for misuse (value without
- * key in an object, unbalanced ends), else the builder's error.
+ * key in an object, unbalanced ends), else the builder's error. A base64url
+ * layer the document was written into may still be open (a JWS payload).
  */
 int nacme_jw_finish(const nacme_jw_t *w);
 

@@ -16,6 +16,12 @@
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define BIG_ENDIAN_ORDER
 #endif
+/*
+ * Big-endian sp_int otherwise loads whole digits straight from byte buffers;
+ * on MIPS an unaligned buffer (a DER signature inside a larger one) is then
+ * a bus error. Byte-wise loads on every target.
+ */
+#define WOLFSSL_SP_INT_DIGIT_ALIGN
 
 #define WOLFSSL_TLS13
 #define HAVE_TLS_EXTENSIONS

@@ -84,6 +84,23 @@ static void test_get_head_and_host_forms(void **state)
                        "\r\nContent-Type: application/json;\tcharset=utf-8\r\nContent-Length: 2\r\n\r\n");
 }
 
+/* Host and path given as spans into a longer string (the engine's URL pool). */
+static void test_host_and_path_spans(void **state)
+{
+    (void)state;
+    const char *url = "https://[::1]:14000/order-plz#frag";
+    nacme_http_request_t r = {.method = "GET", .host = url + 9, .host_len = 3, .port = 14000,
+                              .path = url + 19, .path_len = 10};
+    expect_request(&r, "GET /order-plz HTTP/1.1\r\nHost: [::1]:14000\r\nUser-Agent: nanoacme/" NACME_VERSION
+                       "\r\n\r\n");
+    /* a span that covers a forbidden character is still refused */
+    r.path = "/a b";
+    r.path_len = 4;
+    char buf[256];
+    size_t len;
+    assert_int_equal(write_req(&r, buf, sizeof buf, &len), NACME_ERR_ARG);
+}
+
 static void test_invalid_fields(void **state)
 {
     (void)state;
@@ -190,6 +207,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_post_jose),
         cmocka_unit_test(test_get_head_and_host_forms),
+        cmocka_unit_test(test_host_and_path_spans),
         cmocka_unit_test(test_invalid_fields),
         cmocka_unit_test(test_buffer_bounds),
     };

@@ -86,7 +86,8 @@ static void check_value(const char *v, size_t n)
     field[0] = '/';
     memcpy(field + 1, v, n);
     field[n + 1] = '\0';
-    nacme_http_request_t r = {"POST", field + 1, 8443, field, "application/jose+json", field + 1, 7};
+    nacme_http_request_t r = {.method = "POST", .host = field + 1, .port = 8443, .path = field,
+                              .content_type = "application/jose+json", .accept = field + 1, .content_length = 7};
     nacme_sb_t sb;
     nacme_sb_init(&sb, req, sizeof req);
     if (nacme_http_write_request(&sb, &r) == NACME_OK) {
