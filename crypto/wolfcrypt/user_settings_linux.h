@@ -31,6 +31,12 @@
 #define HAVE_HKDF
 #define HAVE_ENCRYPT_THEN_MAC
 #define HAVE_EXTENDED_MASTER
+/*
+ * The tls-alpn-01 responder is a TLS 1.2 server too: answer the
+ * renegotiation_info extension (RFC 5746; no renegotiation is ever done).
+ * OpenSSL 3 clients refuse a TLS 1.2 server without it.
+ */
+#define HAVE_SERVER_RENEGOTIATION_INFO
 #define WOLFSSL_NO_ATOMICS
 #define NO_SESSION_CACHE_REF
 

@@ -51,6 +51,16 @@ int nacme_linux_loop_tick(nacme_linux_loop_t *l, nacme_linux_tick_cb cb, void *c
     return NACME_OK;
 }
 
+void nacme_linux_loop_untick(nacme_linux_loop_t *l, nacme_linux_tick_cb cb, void *ctx)
+{
+    for (unsigned i = 0; i < l->n_ticks; i++) {
+        if (l->ticks[i].cb == cb && l->ticks[i].ctx == ctx) {
+            l->ticks[i] = l->ticks[--l->n_ticks];
+            return;
+        }
+    }
+}
+
 /* One poll() round over the watches and (optionally) the engine's handle. */
 static int round_once(nacme_linux_loop_t *l, int handle, unsigned events, int timeout_ms, bool *engine_ready)
 {
@@ -71,7 +81,10 @@ static int round_once(nacme_linux_loop_t *l, int handle, unsigned events, int ti
     }
     if (nfds > n && fds[n].revents != 0) *engine_ready = true;
     uint64_t now = nacme_linux_now_ms();
-    for (unsigned i = 0; i < l->n_ticks; i++) l->ticks[i].cb(l->ticks[i].ctx, now);
+    /* backwards: a tick may remove itself (the last one moves into its place) */
+    for (unsigned i = l->n_ticks; i-- > 0;) {
+        if (i < l->n_ticks) l->ticks[i].cb(l->ticks[i].ctx, now);
+    }
     return NACME_OK;
 }
 

@@ -62,6 +62,12 @@ void nacme_linux_loop_remove(nacme_linux_loop_t *l, int fd);
 int nacme_linux_loop_tick(nacme_linux_loop_t *l, nacme_linux_tick_cb cb, void *ctx);
 
 /*
+ * nacme_linux_loop_untick() - stop calling (cb, ctx) (safe inside a tick;
+ * nothing happens when it is not registered).
+ */
+void nacme_linux_loop_untick(nacme_linux_loop_t *l, nacme_linux_tick_cb cb, void *ctx);
+
+/*
  * nacme_linux_loop_wait() - a nacme_wait_fn: poll the engine's handle
  * (w->handle, w->events) together with every watch, serving the watches,
  * until the engine's handle is ready or the monotonic time w->until_ms
