@@ -281,21 +281,26 @@ int nacme_linux_webroot_unpublish(nacme_linux_webroot_t *w, const nacme_challeng
 
 /*
  * tls-alpn-01 responder (RFC 8737, RFC 8738 for IP identifiers). init
- * takes alpn_addr, alpn_port, alpn_timeout_ms, loop, crypto and log.
- * publish() copies the certificate (ch->alpn_cert_der, at most
- * NACME_LINUX_ALPN_CERT_MAX bytes) and exports its key (ch->alpn_key)
- * through the crypto port as SEC1 DER, under the SNI name it is served
- * for: the identifier, or for an IP identifier its reverse-DNS name
- * (nacme_ip_reverse_name()). The first entry starts the listener
- * (NACME_ERR_CHALLENGE on a bind error, as http). unpublish() removes the
- * entry of ch->identifier and closes the listener with the last one.
+ * takes alpn_addr, alpn_port, alpn_timeout_ms, loop, crypto (key_public
+ * and key_export required) and log. publish() checks that the certificate
+ * (ch->alpn_cert_der, at most NACME_LINUX_ALPN_CERT_MAX bytes) is a P-256
+ * certificate of ch->alpn_key's public key, exports that key through the
+ * crypto port as SEC1 DER (a crypto port answering NACME_PENDING is passed
+ * through) and loads both into a wolfSSL server context of its own, kept
+ * under the SNI name it is served for: the identifier, or for an IP
+ * identifier its reverse-DNS name (nacme_ip_reverse_name()). Publishing a
+ * name again replaces it. The first name starts the listener
+ * (NACME_ERR_CHALLENGE on a bind error, as http; also for a wildcard or an
+ * unusable identifier, and when the key does not export or wolfSSL refuses
+ * the certificate or key). unpublish() removes the name of ch->identifier
+ * (NACME_OK when absent) and closes the listener with the last one.
  *
  * A connection's first record must be a whole ClientHello (at most
- * NACME_LINUX_ALPN_HELLO_MAX bytes) offering ALPN "acme-tls/1" (else a
- * fatal no_application_protocol alert) with an SNI that is published
- * (else unrecognized_name); wolfSSL then completes a TLS 1.2 or 1.3
- * handshake with that certificate and key, negotiating "acme-tls/1", and
- * the connection is closed.
+ * NACME_LINUX_ALPN_HELLO_MAX bytes, not fragmented; else a decode_error
+ * alert) offering ALPN "acme-tls/1" (else no_application_protocol) with an
+ * SNI that is published (else unrecognized_name); wolfSSL then completes a
+ * TLS 1.2 or 1.3 handshake with that name's certificate and key,
+ * negotiating "acme-tls/1", and the connection is closed.
  */
 int nacme_linux_alpn_init(nacme_linux_alpn_t *a, const nacme_linux_challenge_cfg_t *cfg);
 int nacme_linux_alpn_publish(nacme_linux_alpn_t *a, const nacme_challenge_t *ch);
