@@ -10,6 +10,7 @@
 
 #include "engine.h"
 #include "nacme_certgen.h"
+#include "nacme_jose.h"
 
 /* Accept a notBefore this far in the future (clock skew between device and CA). */
 #define CLOCK_SKEW_S 300
@@ -22,11 +23,7 @@ void nacme_cert_abort(nacme_t *c)
 
 static int sha256(nacme_t *c, const uint8_t *data, size_t len, uint8_t out[32])
 {
-    const nacme_crypto_t *cr = &c->port->crypto;
-    int rc = cr->sha256_init(cr->ctx, &c->sha);
-    if (rc == NACME_OK) rc = cr->sha256_update(cr->ctx, &c->sha, data, len);
-    if (rc == NACME_OK) rc = cr->sha256_final(cr->ctx, &c->sha, out);
-    return rc;
+    return nacme_sha256(&c->port->crypto, &c->sha, data, len, out);
 }
 
 /* Is (type, value) of a SAN one of the ordered identifiers? Index or -1. */

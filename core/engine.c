@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "engine.h"
-#include "nacme_certgen.h"
+#include "nacme_ip.h"
 
 /* Transitions per nacme_step() before it yields to keep a superloop responsive. */
 #define MAX_TRANSITIONS 48u

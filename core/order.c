@@ -365,10 +365,8 @@ static int alpn_cert(nacme_t *c, const nacme_challenge_t *ch, nacme_challenge_t 
     p.not_before = now - 86400;
     p.not_after = now + 7 * 86400;
     /* hash of the key authorization; its first bytes also make the serial */
-    nacme_sha256_t *sha = &c->sha;
-    rc = cr->sha256_init(cr->ctx, sha);
-    if (rc == NACME_OK) rc = cr->sha256_update(cr->ctx, sha, (const uint8_t *)ch->key_authorization, strlen(ch->key_authorization));
-    if (rc == NACME_OK) rc = cr->sha256_final(cr->ctx, sha, p.key_auth_hash);
+    rc = nacme_sha256(cr, &c->sha, (const uint8_t *)ch->key_authorization, strlen(ch->key_authorization),
+                      p.key_auth_hash);
     if (rc != NACME_OK) return rc;
     memcpy(p.serial, p.key_auth_hash, sizeof p.serial);
     nacme_der_t d;
@@ -376,9 +374,7 @@ static int alpn_cert(nacme_t *c, const nacme_challenge_t *ch, nacme_challenge_t 
         uint8_t digest[32];
         nacme_der_init(&d, c->buf, NACME_BUF_SIZE);
         if ((rc = nacme_alpn_cert_tbs(&d, &p)) != NACME_OK) return rc;
-        rc = cr->sha256_init(cr->ctx, sha);
-        if (rc == NACME_OK) rc = cr->sha256_update(cr->ctx, sha, nacme_der_data(&d), nacme_der_len(&d));
-        if (rc == NACME_OK) rc = cr->sha256_final(cr->ctx, sha, digest);
+        rc = nacme_sha256(cr, &c->sha, nacme_der_data(&d), nacme_der_len(&d), digest);
         if (rc == NACME_OK) rc = cr->sign_digest(cr->ctx, c->cert_key, digest, c->sig);
         if (rc != NACME_OK) return rc;
         c->sig_ready = true;
@@ -689,9 +685,7 @@ int nacme_state_order(nacme_t *c)
         nacme_req_reserve_tail(c, 0);
         nacme_der_init(&d, c->buf, NACME_BUF_SIZE);
         if ((rc = nacme_csr_info(&d, R(c)->ids, R(c)->n_ids, xy)) != NACME_OK) return rc;
-        rc = cr->sha256_init(cr->ctx, &c->sha);
-        if (rc == NACME_OK) rc = cr->sha256_update(cr->ctx, &c->sha, nacme_der_data(&d), nacme_der_len(&d));
-        if (rc == NACME_OK) rc = cr->sha256_final(cr->ctx, &c->sha, digest);
+        rc = nacme_sha256(cr, &c->sha, nacme_der_data(&d), nacme_der_len(&d), digest);
         if (rc == NACME_OK) rc = cr->sign_digest(cr->ctx, c->cert_key, digest, c->sig);
         if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
         if (rc != NACME_OK) return rc;

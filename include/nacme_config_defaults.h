@@ -138,6 +138,10 @@
 #ifndef NACME_WITH_ACCOUNT_ADMIN
 #define NACME_WITH_ACCOUNT_ADMIN 1
 #endif
+/* nacme_strerror() texts (about 2 KB); without them it says only "error". */
+#ifndef NACME_WITH_ERROR_TEXT
+#define NACME_WITH_ERROR_TEXT 1
+#endif
 /* Certificate revocation. */
 #ifndef NACME_WITH_REVOKE
 #define NACME_WITH_REVOKE 1
