@@ -20,7 +20,7 @@
 #include <wolfssl/ssl.h>
 
 #include "challenge_internal.h"
-#include "nacme_certgen.h"
+#include "nacme_ip.h"
 #include "nacme_x509.h"
 
 #if !defined(HAVE_SNI) || !defined(HAVE_ALPN) || defined(NO_WOLFSSL_SERVER)
@@ -29,7 +29,7 @@
 
 enum { ST_HELLO = 1, ST_HANDSHAKE, ST_DRAIN };
 
-#define ACME_TLS_1 "acme-tls/1"
+#define ACME_TLS_1 NACME_LINUX_ACME_TLS_1
 #define ALERT_UNRECOGNIZED_NAME 112
 #define ALERT_NO_APPLICATION_PROTOCOL 120
 #define ALERT_DECODE_ERROR 50
@@ -37,90 +37,6 @@ enum { ST_HELLO = 1, ST_HANDSHAKE, ST_DRAIN };
 
 static void on_conn(void *ctx, int fd, short revents);
 static void tick(void *ctx, uint64_t now);
-
-/* ---- the ClientHello ------------------------------------------------------------ */
-
-/* A bounds-checked reader: a short read sets bad and stops at the end. */
-typedef struct rd {
-    const uint8_t *p;
-    size_t n;
-    size_t off;
-    bool bad;
-} rd_t;
-
-static const uint8_t *take(rd_t *r, size_t len)
-{
-    if (r->n - r->off < len) {
-        r->bad = true;
-        r->off = r->n;
-        return NULL;
-    }
-    const uint8_t *s = r->p + r->off;
-    r->off += len;
-    return s;
-}
-
-static size_t get(rd_t *r, size_t bytes)
-{
-    const uint8_t *s = take(r, bytes);
-    size_t v = 0;
-    for (size_t i = 0; s != NULL && i < bytes; i++) v = (v << 8) | s[i];
-    return v;
-}
-
-/* A sub-reader over the next len bytes of r. */
-static rd_t sub(rd_t *r, size_t len)
-{
-    const uint8_t *s = take(r, len);
-    return (rd_t){.p = s, .n = s ? len : 0, .off = 0, .bad = s == NULL};
-}
-
-typedef struct hello {
-    const uint8_t *sni; /* first host_name, not NUL-terminated */
-    size_t sni_len;
-    bool acme;          /* ALPN offers acme-tls/1 */
-} hello_t;
-
-/* Parse the handshake record rec[0..n) holding one whole ClientHello. */
-static bool parse_hello(const uint8_t *rec, size_t n, hello_t *out)
-{
-    memset(out, 0, sizeof *out);
-    rd_t r = {.p = rec, .n = n};
-    take(&r, 5); /* record header, checked by the caller */
-    if (get(&r, 1) != 1) return false; /* client_hello */
-    size_t hlen = get(&r, 3);
-    rd_t b = sub(&r, hlen); /* a ClientHello split over records is refused */
-    take(&b, 2 + 32);      /* legacy_version, random */
-    take(&b, get(&b, 1));  /* session id */
-    take(&b, get(&b, 2));  /* cipher suites */
-    take(&b, get(&b, 1));  /* compression methods */
-    if (b.bad) return false;
-    if (b.off == b.n) return true; /* no extensions */
-    rd_t e = sub(&b, get(&b, 2));
-    if (b.bad || b.off != b.n) return false;
-    while (e.off < e.n && !e.bad) {
-        size_t type = get(&e, 2);
-        rd_t x = sub(&e, get(&e, 2));
-        if (type == 0 || type == 16) {
-            rd_t list = sub(&x, get(&x, 2));
-            if (x.off != x.n) x.bad = true;
-            while (list.off < list.n && !list.bad) {
-                size_t name_type = type == 0 ? get(&list, 1) : 0;
-                size_t len = get(&list, type == 0 ? 2 : 1);
-                const uint8_t *name = take(&list, len);
-                if (name == NULL) break;
-                if (type == 0 && name_type == 0 && out->sni == NULL) {
-                    out->sni = name;
-                    out->sni_len = len;
-                }
-                if (type == 16 && len == strlen(ACME_TLS_1) && memcmp(name, ACME_TLS_1, len) == 0) out->acme = true;
-            }
-            if (list.bad) x.bad = true;
-        }
-        if (x.bad) return false;
-    }
-    return !e.bad;
-}
 
 /* ---- connections ------------------------------------------------------------------ */
 
@@ -224,7 +140,7 @@ static void handshake(nacme_linux_alpn_t *a, nacme_linux_alpn_conn_t *c)
 }
 
 /* The SNI as a checked, NUL-terminated name into name; false when absent or not a name. */
-static bool sni_text(const hello_t *h, char name[NACME_LINUX_NAME_MAX + 1])
+static bool sni_text(const nacme_linux_tls_hello_t *h, char name[NACME_LINUX_NAME_MAX + 1])
 {
     if (h->sni == NULL || h->sni_len == 0 || h->sni_len > NACME_LINUX_NAME_MAX) return false;
     memcpy(name, h->sni, h->sni_len);
@@ -243,8 +159,8 @@ static const nacme_linux_alpn_entry_t *lookup(const nacme_linux_alpn_t *a, const
 /* The whole first record is in: choose the certificate or refuse. */
 static void choose(nacme_linux_alpn_t *a, nacme_linux_alpn_conn_t *c, size_t rec_len)
 {
-    hello_t h;
-    if (!parse_hello(c->hello, rec_len, &h)) {
+    nacme_linux_tls_hello_t h;
+    if (!nacme_linux_tls_hello(c->hello, rec_len, &h)) {
         nacme_linux_log(&a->log, NACME_LOG_LEVEL_WARN, "tls-alpn-01: malformed or fragmented ClientHello refused");
         refuse(a, c, ALERT_DECODE_ERROR);
         return;
@@ -372,10 +288,7 @@ static void stop(nacme_linux_alpn_t *a)
 static int start(nacme_linux_alpn_t *a)
 {
     int fd = nacme_linux_listen(&a->addr, &a->log, "tls-alpn-01");
-    if (fd < 0) {
-        stop(a);
-        return fd;
-    }
+    if (fd < 0) return fd;
     a->listen_fd = fd;
     if (nacme_linux_loop_add(a->loop, fd, POLLIN, on_listen, a) != NACME_OK ||
         nacme_linux_loop_tick(a->loop, tick, a) != NACME_OK) {

@@ -14,8 +14,6 @@
 
 enum { ST_READ = 1, ST_WRITE, ST_DRAIN };
 
-#define PREFIX "/.well-known/acme-challenge/"
-#define PREFIX_LEN (sizeof PREFIX - 1)
 /* After the response: wait this long at most for the client to close first. */
 #define DRAIN_MS 1000u
 
@@ -65,94 +63,13 @@ static void on_listen(void *ctx, int fd, short revents)
     nacme_linux_loop_events(h->loop, fd, 0);
 }
 
-static bool tchar(char ch)
+static const nacme_linux_http_token_t *lookup(const nacme_linux_http_t *h, const char *token, size_t len)
 {
-    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-           (ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
-}
-
-/* Length of line at b[0..n) without its "\n" or "\r\n"; its end (after "\n") in *next. */
-static size_t line_at(const char *b, size_t n, size_t *next)
-{
-    const char *e = memchr(b, '\n', n);
-    size_t l = e ? (size_t)(e - b) : n;
-    *next = e ? l + 1 : n;
-    if (l > 0 && b[l - 1] == '\r') l--;
-    return l;
-}
-
-/* Bytes of the request head through its empty line; 0 while it is incomplete. */
-static size_t head_len(const char *b, size_t n)
-{
-    size_t p = 0;
-    while (p < n) {
-        size_t next;
-        size_t l = line_at(b + p, n - p, &next);
-        if (p + next == n && b[n - 1] != '\n') return 0; /* a line still arriving */
-        if (l == 0 && p > 0) return p + next;
-        p += next;
-    }
-    return 0;
-}
-
-/*
- * The status for the request head b[0..n): 200 with *hit set, or 400, 404,
- * 405. *head tells a HEAD request.
- */
-static int parse(const nacme_linux_http_t *h, const char *b, size_t n, const nacme_linux_http_token_t **hit,
-                 bool *head)
-{
-    size_t next;
-    size_t ll = line_at(b, n, &next);
-    size_t i = 0;
-    while (i < ll && tchar(b[i])) i++;
-    size_t mlen = i;
-    if (mlen == 0 || i >= ll || b[i] != ' ') return 400;
-    size_t ts = ++i;
-    while (i < ll && b[i] > ' ' && b[i] < 0x7f) i++;
-    size_t te = i;
-    if (te == ts || i >= ll || b[i] != ' ') return 400;
-    i++;
-    if (ll - i != 8 || memcmp(b + i, "HTTP/1.", 7) != 0 || (b[i + 7] != '0' && b[i + 7] != '1')) return 400;
-    /* header lines: a token name, a colon, a value without control characters */
-    for (size_t p = next; p < n;) {
-        size_t l = line_at(b + p, n - p, &next);
-        if (l == 0) break;
-        size_t k = 0;
-        while (k < l && tchar(b[p + k])) k++;
-        if (k == 0 || b[p + k] != ':') return 400;
-        for (size_t j = k + 1; j < l; j++) {
-            unsigned char ch = (unsigned char)b[p + j];
-            if ((ch < 0x20 && ch != '\t') || ch == 0x7f) return 400;
-        }
-        p += next;
-    }
-    *head = mlen == 4 && memcmp(b, "HEAD", 4) == 0;
-    if (!*head && !(mlen == 3 && memcmp(b, "GET", 3) == 0)) return 405;
-    const char *t = b + ts;
-    size_t tl = te - ts;
-    if (tl > 7 && (memcmp(t, "http://", 7) == 0 || memcmp(t, "HTTP://", 7) == 0)) {
-        /* absolute form: the path after the authority */
-        const char *slash = memchr(t + 7, '/', tl - 7);
-        if (slash == NULL) return 404;
-        tl -= (size_t)(slash - t);
-        t = slash;
-    } else if (t[0] != '/') {
-        return 400;
-    }
-    const char *q = memchr(t, '?', tl);
-    if (q != NULL) tl = (size_t)(q - t);
-    if (tl <= PREFIX_LEN || memcmp(t, PREFIX, PREFIX_LEN) != 0) return 404;
-    t += PREFIX_LEN;
-    tl -= PREFIX_LEN;
     for (size_t k = 0; k < NACME_LINUX_CH_MAX; k++) {
         const nacme_linux_http_token_t *e = &h->tokens[k];
-        if (e->used && strlen(e->token) == tl && memcmp(e->token, t, tl) == 0) {
-            *hit = e;
-            return 200;
-        }
+        if (e->used && strlen(e->token) == len && memcmp(e->token, token, len) == 0) return e;
     }
-    return 404;
+    return NULL;
 }
 
 static void conn_write(nacme_linux_http_t *h, nacme_linux_http_conn_t *c)
@@ -219,12 +136,16 @@ static void conn_read(nacme_linux_http_t *h, nacme_linux_http_conn_t *c)
         return;
     }
     c->len = (uint16_t)(c->len + (size_t)n);
-    size_t hl = head_len(c->buf, c->len);
+    size_t hl = nacme_linux_http_head_len(c->buf, c->len);
     if (hl > 0) {
+        nacme_linux_http_req_t req;
         const nacme_linux_http_token_t *hit = NULL;
-        bool head = false;
-        int status = parse(h, c->buf, hl, &hit, &head);
-        respond(h, c, status, hit, head);
+        int status = nacme_linux_http_parse(c->buf, hl, &req);
+        if (status == 0) {
+            hit = lookup(h, req.token, req.token_len);
+            status = hit ? 200 : 404;
+        }
+        respond(h, c, status, hit, req.head);
     } else if (c->len == sizeof c->buf) {
         respond(h, c, 431, NULL, false);
     }

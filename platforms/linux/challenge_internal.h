@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "nacme_linux_challenge.h"
 
@@ -38,5 +39,45 @@ bool nacme_linux_name_ok(const char *name);
 
 /* Compare two names ignoring ASCII case; lengths must match. */
 bool nacme_linux_name_eq(const char *a, const char *b, size_t b_len);
+
+/* ---- parsers of network input (challenge_parse.c) ------------------------------ */
+
+#define NACME_LINUX_ACME_TLS_1 "acme-tls/1"
+
+/* What a request for challenge material asks. */
+typedef struct nacme_linux_http_req {
+    bool head;         /* HEAD, else GET */
+    const char *token; /* the path after /.well-known/acme-challenge/ (in the head), query cut */
+    size_t token_len;
+} nacme_linux_http_req_t;
+
+/*
+ * Bytes of the request head in b[0..n) through its empty line (CRLF or LF
+ * line ends; an empty first line does not end it), 0 while incomplete.
+ */
+size_t nacme_linux_http_head_len(const char *b, size_t n);
+
+/*
+ * Check the request head b[0..n) (what nacme_linux_http_head_len() gave).
+ * Return 0 for GET or HEAD of /.well-known/acme-challenge/TOKEN (origin or
+ * absolute form) with TOKEN (non-empty, not checked further) in *req; else
+ * the status to answer: 400 for a malformed request line or header line,
+ * 405 for another method, 404 for another path.
+ */
+int nacme_linux_http_parse(const char *b, size_t n, nacme_linux_http_req_t *req);
+
+/* What a ClientHello offers; sni points into the record. */
+typedef struct nacme_linux_tls_hello {
+    const uint8_t *sni; /* first host_name, not NUL-terminated; NULL: none */
+    size_t sni_len;
+    bool acme;          /* the ALPN list offers acme-tls/1 */
+} nacme_linux_tls_hello_t;
+
+/*
+ * Parse the TLS record rec[0..n) (5-byte header, which the caller checked,
+ * and its whole payload) as one complete ClientHello. false when it is
+ * not one, is fragmented, or any length disagrees with what holds it.
+ */
+bool nacme_linux_tls_hello(const uint8_t *rec, size_t n, nacme_linux_tls_hello_t *out);
 
 #endif

@@ -14,7 +14,7 @@
  * publish that waits for a hook program answers NACME_PENDING.
  *
  *   nacme_linux_loop_t loop;
- *   nacme_linux_challenge_t ch;          // large (~40 KiB): static or heap
+ *   nacme_linux_challenge_t ch;          // large (~36 KiB): static or heap
  *   nacme_linux_challenge_cfg_t cfg = {.loop = &loop, .http = true,
  *                                      .alpn = true, .crypto = &port.crypto,
  *                                      .log = port.log};
