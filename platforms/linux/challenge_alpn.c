@@ -470,13 +470,14 @@ int nacme_linux_alpn_unpublish(nacme_linux_alpn_t *a, const nacme_challenge_t *c
     char name[NACME_LINUX_NAME_MAX + 1];
     if (!sni_name(ch, name)) return NACME_ERR_CHALLENGE;
     nacme_linux_alpn_entry_t *e = entry_of(a, name);
-    if (e != NULL) entry_clear(e);
-    bool any = false;
-    for (size_t i = 0; i < NACME_LINUX_CH_MAX; i++) any = any || a->entries[i].used;
-    if (!any && a->listen_fd >= 0) {
+    bool others = false;
+    for (size_t i = 0; i < NACME_LINUX_CH_MAX; i++) others = others || (a->entries[i].used && &a->entries[i] != e);
+    /* the last name: sessions go first, so wolfSSL's last cleanup finds none alive */
+    if (!others && a->listen_fd >= 0) {
         stop(a);
         nacme_linux_log(&a->log, NACME_LOG_LEVEL_INFO, "tls-alpn-01: nothing published, responder stopped");
     }
+    if (e != NULL) entry_clear(e);
     return NACME_OK;
 }
 
