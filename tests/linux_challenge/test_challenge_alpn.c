@@ -554,11 +554,12 @@ static void test_unpublish_during_handshake(void **state)
         client_send(fd, (const char *)openssl_hello, sizeof openssl_hello);
         char buf[4096];
         bool closed;
-        /* the server's first flight comes; it then waits for ours, which never comes */
+        /* the server's first flight comes (ServerHello..Finished, or a HelloRetryRequest
+         * where wolfSSL has no X25519); it then waits for ours, which never comes */
         size_t n = client_read(&f->loop, fd, buf, sizeof buf, 300, &closed);
         assert_false(closed);
-        assert_true(n > 100);
-        assert_int_equal((uint8_t)buf[0], 22); /* a handshake record: ServerHello */
+        assert_true(n > 5);
+        assert_int_equal((uint8_t)buf[0], 22); /* a handshake record */
         unsigned busy = 0;
         for (int i = 0; i < NACME_LINUX_ALPN_CONNS; i++) busy += f->ch.alpn.conns[i].ssl != NULL;
         assert_int_equal(busy, 1);
