@@ -101,7 +101,8 @@ static unsigned published;
 static int pub(void *ctx, const nacme_challenge_t *ch)
 {
     (void)ctx;
-    assert_int_equal(ch->type, NACME_CHALLENGE_HTTP_01);
+    /* http-01 preferred; the wildcard offers only dns-01 */
+    assert_int_equal(ch->type, ch->wildcard ? NACME_CHALLENGE_DNS_01 : NACME_CHALLENGE_HTTP_01);
     published++;
     return NACME_OK;
 }
@@ -113,6 +114,16 @@ static int unpub(void *ctx, const nacme_challenge_t *ch)
     return NACME_OK;
 }
 
+static pebble_t running = {.pid = -1};
+
+static int stop_pebble(void **state)
+{
+    (void)state;
+    if (running.pid > 0) pebble_stop(&running);
+    running.pid = -1;
+    return 0;
+}
+
 static void test_issue_and_renew_check_against_pebble(void **state)
 {
     (void)state;
@@ -121,6 +132,7 @@ static void test_issue_and_renew_check_against_pebble(void **state)
     snprintf(dir, sizeof dir, "%s/state", base);
     pebble_t p;
     pebble_start(&p, base);
+    running = p;
 
     nacme_linux_tls_t tls;
     assert_int_equal(nacme_linux_tls_init(&tls, lt_data_path("ca.pem", ca, sizeof ca)), NACME_OK);
@@ -136,7 +148,7 @@ static void test_issue_and_renew_check_against_pebble(void **state)
     assert_int_equal(nacme_wolfcrypt_init(&wc, &ent), NACME_OK);
     nacme_crypto_t crypto;
     nacme_wolfcrypt_port(&wc, &crypto);
-    nacme_challenge_port_t ch = {.supported = NACME_CHALLENGE_HTTP_01, .publish = pub, .unpublish = unpub};
+    nacme_challenge_port_t ch = {.supported = NACME_CHALLENGE_HTTP_01 | NACME_CHALLENGE_DNS_01, .publish = pub, .unpublish = unpub};
     nacme_port_t port;
     nacme_wait_fn wait;
     assert_int_equal(nacme_linux_port_init(&port, &tls, &st, &log, &crypto, &ch, &wait), NACME_OK);
@@ -192,14 +204,14 @@ static void test_issue_and_renew_check_against_pebble(void **state)
     nacme_wolfcrypt_free(&wc);
     nacme_linux_storage_free(&st);
     nacme_linux_tls_free(&tls);
-    pebble_stop(&p);
+    stop_pebble(NULL);
     lt_rm_rf(base);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_issue_and_renew_check_against_pebble),
+        cmocka_unit_test_teardown(test_issue_and_renew_check_against_pebble, stop_pebble),
     };
     return cmocka_run_group_tests_name("linux-pebble", tests, NULL, NULL);
 }
