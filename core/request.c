@@ -234,7 +234,8 @@ static void keep_links(nacme_t *c, const char *v, size_t n)
     size_t pos = 0;
     nacme_http_link_t link;
     for (unsigned i = 0; i < 32u && nacme_http_link_next(v, n, &pos, &link) == NACME_OK; i++) {
-        if (c->req.body_mode == B_PEM_TO_STORAGE && nacme_http_link_has_rel(&link, "alternate")) {
+        if (NACME_WITH_PREFERRED_CHAIN && c->req.body_mode == B_PEM_TO_STORAGE &&
+            nacme_http_link_has_rel(&link, "alternate")) {
             if (c->n_alternates >= NACME_MAX_ALTERNATES) {
                 NACME_LOG_WARN(c, "more alternate chains than NACME_MAX_ALTERNATES; extra ones ignored");
                 continue;
