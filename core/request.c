@@ -518,7 +518,9 @@ static int parse_received(nacme_t *c)
 
 static int start_receive(nacme_t *c)
 {
-    nacme_http_parser_init(&c->http, c->req.method == M_HEAD, (char *)c->buf +
+    /* the newNonce fetch of a POST is a HEAD too: its answer has no body whatever it says */
+    bool head = c->req.method == M_HEAD || (c->req.flags & RQ_NONCE_FETCH) != 0;
+    nacme_http_parser_init(&c->http, head, (char *)c->buf +
                            (c->req.body_mode == B_PEM_TO_STORAGE ? NACME_CERT_DER_MAX : 0), line_cap(c));
     c->req.rx_pos = c->req.rx_end = rx_start(c);
     c->req.state = RS_RECV;
