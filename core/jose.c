@@ -120,11 +120,26 @@ void nacme_jws_begin(nacme_jws_t *jws, nacme_sb_t *sb, const nacme_crypto_t *cry
     jws_open(jws, "ES256", hdr);
 }
 
-int nacme_jws_finish_payload(nacme_jws_t *jws, uint8_t digest[32])
+/* Close the payload layer (and the hashing) and write `","signature":"`. */
+static void close_payload(nacme_jws_t *jws)
 {
     nacme_sb_b64_end(jws->sb);
     set_tap(jws, false);
     nacme_sb_puts(jws->sb, "\",\"signature\":\"");
+}
+
+/* base64url(sig) and `"}`. */
+static void put_sig(nacme_sb_t *sb, const uint8_t *sig, size_t len)
+{
+    nacme_sb_b64_begin(sb);
+    nacme_sb_put(sb, sig, len);
+    nacme_sb_b64_end(sb);
+    nacme_sb_puts(sb, "\"}");
+}
+
+int nacme_jws_finish_payload(nacme_jws_t *jws, uint8_t digest[32])
+{
+    close_payload(jws);
     if (jws->err != NACME_OK) return jws->err;
     int rc = nacme_sb_status(jws->sb);
     if (rc != NACME_OK) return rc;
@@ -133,10 +148,7 @@ int nacme_jws_finish_payload(nacme_jws_t *jws, uint8_t digest[32])
 
 int nacme_jws_put_signature(nacme_sb_t *sb, const uint8_t rs[64])
 {
-    nacme_sb_b64_begin(sb);
-    nacme_sb_put(sb, rs, 64);
-    nacme_sb_b64_end(sb);
-    nacme_sb_puts(sb, "\"}");
+    put_sig(sb, rs, 64);
     return nacme_sb_status(sb);
 }
 
@@ -158,9 +170,8 @@ void nacme_jws_write(nacme_sb_t *sb, const nacme_jws_header_t *hdr, nacme_jws_pa
     nacme_jws_t jws = {.sb = sb, .crypto = NULL, .sha = NULL, .err = NACME_OK};
     jws_open(&jws, "ES256", hdr);
     if (payload_fn != NULL) payload_fn(payload_ctx, sb);
-    nacme_sb_b64_end(sb);
-    nacme_sb_puts(sb, "\",\"signature\":\"");
-    nacme_jws_put_signature(sb, rs);
+    close_payload(&jws);
+    put_sig(sb, rs, 64);
 }
 
 /* ---- External Account Binding ------------------------------------------------------ */
@@ -195,19 +206,11 @@ void nacme_eab_write(nacme_sb_t *sb, const char *kid, const char *url, const uin
                      const uint8_t mac[32])
 {
     nacme_jws_header_t hdr = {.nonce = NULL, .url = url, .jwk_xy = NULL, .kid = kid};
-    nacme_sb_puts(sb, "{\"protected\":\"");
-    nacme_sb_b64_begin(sb);
-    write_header(sb, "HS256", &hdr);
-    nacme_sb_b64_end(sb);
-    nacme_sb_puts(sb, "\",\"payload\":\"");
-    nacme_sb_b64_begin(sb);
+    nacme_jws_t jws = {.sb = sb, .crypto = NULL, .sha = NULL, .err = NACME_OK};
+    jws_open(&jws, "HS256", &hdr);
     nacme_jwk_write(sb, xy);
-    nacme_sb_b64_end(sb);
-    nacme_sb_puts(sb, "\",\"signature\":\"");
-    nacme_sb_b64_begin(sb);
-    nacme_sb_put(sb, mac, 32);
-    nacme_sb_b64_end(sb);
-    nacme_sb_puts(sb, "\"}");
+    close_payload(&jws);
+    put_sig(sb, mac, 32);
 }
 
 /* ---- challenge material ---------------------------------------------------------- */
