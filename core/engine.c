@@ -349,8 +349,7 @@ static int run_state(nacme_t *c)
     if (s == S_DIRECTORY) return nacme_state_directory(c);
     if (s >= S_ACCT_KEY_READ && s < S_ACCT_READY) return nacme_state_account(c);
     if (s == S_ACCT_READY) return dispatch_op(c);
-    if (s == S_STATE_READ || s == S_CERT_READ || s == S_ARI_GET || s == S_RENEW_DECIDE ||
-        s == S_STATE_WRITE) {
+    if ((s >= S_STATE_READ && s <= S_STALE_ORDER_REMOVE) || s == S_STATE_WRITE) {
         return nacme_state_renew(c);
     }
     if (s >= S_ORDER_READ && s <= S_FINALIZE) return nacme_state_order(c);

@@ -111,19 +111,7 @@ static int take_order(nacme_t *c)
     }
     if (c->order_status == ST_INVALID) {
         int err = nacme_json_get_typed(&c->json, 0, "error", NACME_JSON_OBJECT);
-        int t = err >= 0 ? nacme_json_get_typed(&c->json, err, "type", NACME_JSON_STRING) : -1;
-        if (t >= 0) {
-            size_t n;
-            const char *raw = nacme_json_raw(&c->json, t, &n);
-            const size_t skip = sizeof "urn:ietf:params:acme:error:" - 1u;
-            if (n > skip && strncmp(raw, "urn:ietf:params:acme:error:", skip) == 0) {
-                raw += skip;
-                n -= skip;
-            }
-            if (n >= sizeof c->problem.type) n = sizeof c->problem.type - 1u;
-            memcpy(c->problem.type, raw, n);
-            c->problem.type[n] = '\0';
-        }
+        if (err >= 0) nacme_problem_type(c, err, c->problem.type, sizeof c->problem.type);
     }
     if (c->n_authz > 0) return NACME_OK; /* a poll: the authorizations are known */
     int az = nacme_json_get_typed(&c->json, 0, "authorizations", NACME_JSON_ARRAY);
@@ -273,18 +261,10 @@ static void challenge_problem(nacme_t *c, int ch, int id)
 {
     int err = nacme_json_get_typed(&c->json, ch, "error", NACME_JSON_OBJECT);
     if (err < 0) return;
-    int t = nacme_json_get_typed(&c->json, err, "type", NACME_JSON_STRING);
-    int d = nacme_json_get_typed(&c->json, err, "detail", NACME_JSON_STRING);
     memset(&c->problem, 0, sizeof c->problem);
     c->problem.status = 403;
-    if (t >= 0) {
-        (void)nacme_json_string(&c->json, t, c->problem.type, sizeof c->problem.type, NULL);
-        const size_t skip = sizeof "urn:ietf:params:acme:error:" - 1u;
-        if (strncmp(c->problem.type, "urn:ietf:params:acme:error:", skip) == 0) {
-            memmove(c->problem.type, c->problem.type + skip, strlen(c->problem.type + skip) + 1u);
-        }
-    }
-    if (d >= 0) (void)nacme_json_string(&c->json, d, c->problem.detail, sizeof c->problem.detail, NULL);
+    nacme_problem_type(c, err, c->problem.type, sizeof c->problem.type);
+    nacme_json_copy(c, err, "detail", c->problem.detail, sizeof c->problem.detail);
     c->problem.n_sub = 1;
     c->problem.sub[0].id = (uint8_t)id;
     memcpy(c->problem.sub[0].type, c->problem.type, sizeof c->problem.sub[0].type - 1u);
@@ -549,8 +529,12 @@ int nacme_state_order(nacme_t *c)
         rc = post(c, c->alternates[c->cursor - 1u], P_EMPTY);
         if (rc == NACME_PENDING) return rc;
         if (rc == NACME_OK && nacme_json_type(&c->json, 0) == NACME_JSON_OBJECT && ids_match(c, 0)) {
+            /*
+             * Only an order not finalized yet can be the one sent before the
+             * restart: ours was never finalized, its URL was never stored.
+             */
             int st = nacme_parse_status(c, 0);
-            if (st == ST_PENDING || st == ST_READY || st == ST_PROCESSING || st == ST_VALID) {
+            if (st == ST_PENDING || st == ST_READY) {
                 c->order_url = c->alternates[c->cursor - 1u];
                 c->n_alternates = 0;
                 if ((rc = take_order(c)) != NACME_OK) return rc;

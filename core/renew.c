@@ -30,7 +30,7 @@ int64_t nacme_renew_time(const nacme_renew_input_t *in, nacme_renew_reason_t *wh
         margin = (int64_t)in->days * 86400;
     } else {
         *why = NACME_RENEW_FRACTION;
-        margin = lifetime * (in->percent ? in->percent : 33) / 100;
+        margin = in->percent ? lifetime * in->percent / 100 : lifetime / 3;
     }
     /* up to a tenth of the margin earlier (at most a day), fixed per device and certificate */
     int64_t span = margin / 10 < 86400 ? margin / 10 : 86400;
@@ -159,8 +159,7 @@ static int read_cert(nacme_t *c)
             int rc = cr->key_import(cr->ctx, c->pem.der, c->pem.der_len, &c->cert_key);
             if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
             if (rc != NACME_OK) return NACME_ERR_STORAGE_CORRUPT;
-            c->cursor = 0;
-            c->req.pend_off = c->req.pend_len = 0;
+            c->cursor = 0; /* go on after the key block (req.pend_off/pend_len) */
         }
         /* the rest of the last chunk, then the next one */
         size_t have = c->req.pend_len, off = c->req.pend_off;
@@ -316,7 +315,7 @@ int nacme_state_renew(nacme_t *c)
         c->result.renew_at = at == INT64_MIN ? now : at;
         if (now < at) {
             NACME_LOG_INFO(c, "%s: not due for renewal for %ld s", nacme_cert_name(c), (long)(at - now));
-            nacme_set_state(c, S_STATE_WRITE);
+            nacme_set_state(c, S_STALE_ORDER_REMOVE);
             return NACME_OK;
         }
         c->result.due = true;
@@ -325,6 +324,12 @@ int nacme_state_renew(nacme_t *c)
         nacme_set_state(c, S_ORDER_READ);
         return NACME_OK;
     }
+
+    case S_STALE_ORDER_REMOVE:
+        /* not due: a checkpoint left by a power loss after the install is stale */
+        if ((rc = nacme_store_remove(c, NACME_OBJ_ORDER, nacme_cert_name(c))) != NACME_OK) return rc;
+        nacme_set_state(c, S_STATE_WRITE);
+        return NACME_OK;
 
     case S_STATE_WRITE:
         if (c->cursor == 0) {

@@ -290,7 +290,7 @@ static void on_header(nacme_t *c, const nacme_http_event_t *ev)
 }
 
 /* Copy a JSON string member into a fixed field (truncating), "" when absent. */
-static void json_copy(const nacme_t *c, int obj, const char *key, char *out, size_t cap)
+void nacme_json_copy(const nacme_t *c, int obj, const char *key, char *out, size_t cap)
 {
     int t = nacme_json_get_typed(&c->json, obj, key, NACME_JSON_STRING);
     out[0] = '\0';
@@ -305,10 +305,17 @@ static void json_copy(const nacme_t *c, int obj, const char *key, char *out, siz
     }
 }
 
-static void strip_prefix(char *type)
+/* A problem type: the ACME URN prefix dropped before it is cut to fit. */
+void nacme_problem_type(const nacme_t *c, int obj, char *out, size_t cap)
 {
+    char full[128];
+    nacme_json_copy(c, obj, "type", full, sizeof full);
+    const char *t = full;
     size_t p = sizeof problem_prefix - 1u;
-    if (strncmp(type, problem_prefix, p) == 0) memmove(type, type + p, strlen(type + p) + 1u);
+    if (strncmp(full, problem_prefix, p) == 0) t += p;
+    size_t n = strlen(t) < cap - 1u ? strlen(t) : cap - 1u;
+    memcpy(out, t, n);
+    out[n] = '\0';
 }
 
 /* Match a subproblem's identifier to the order's identifiers. */
@@ -340,18 +347,16 @@ static void parse_problem(nacme_t *c, nacme_problem_t *p)
         nacme_json_type(&c->json, 0) != NACME_JSON_OBJECT) {
         return;
     }
-    json_copy(c, 0, "type", p->type, sizeof p->type);
-    strip_prefix(p->type);
-    json_copy(c, 0, "detail", p->detail, sizeof p->detail);
-    json_copy(c, 0, "instance", p->instance, sizeof p->instance);
+    nacme_problem_type(c, 0, p->type, sizeof p->type);
+    nacme_json_copy(c, 0, "detail", p->detail, sizeof p->detail);
+    nacme_json_copy(c, 0, "instance", p->instance, sizeof p->instance);
     if (p->instance[0] == '\0') memcpy(p->instance, tos, sizeof tos);
     int subs = nacme_json_get_typed(&c->json, 0, "subproblems", NACME_JSON_ARRAY);
     for (int s = subs >= 0 ? nacme_json_first(&c->json, subs) : -1;
          s >= 0 && p->n_sub < NACME_MAX_IDENTIFIERS; s = nacme_json_next(&c->json, subs, s)) {
         if (nacme_json_type(&c->json, s) != NACME_JSON_OBJECT) continue;
         p->sub[p->n_sub].id = subproblem_id(c, s);
-        json_copy(c, s, "type", p->sub[p->n_sub].type, sizeof p->sub[0].type);
-        strip_prefix(p->sub[p->n_sub].type);
+        nacme_problem_type(c, s, p->sub[p->n_sub].type, sizeof p->sub[0].type);
         p->n_sub++;
     }
 }
@@ -570,6 +575,14 @@ static bool stale_connection(const nacme_t *c, int rc)
            c->http.status == 0;
 }
 
+/* A read (GET, POST-as-GET) that broke off: safe to ask again on a new connection. */
+static bool retryable_read(const nacme_t *c, int rc)
+{
+    return (c->req.method == M_GET || c->req.payload == P_EMPTY || (c->req.flags & RQ_NONCE_FETCH)) &&
+           c->req.retries < 2u &&
+           (rc == NACME_ERR_IO_CLOSED || rc == NACME_ERR_HTTP_TRUNCATED || rc == NACME_ERR_IO);
+}
+
 static int step_once(nacme_t *c)
 {
     int rc;
@@ -675,8 +688,8 @@ int nacme_req_run(nacme_t *c)
             if (c->req.state != before) continue; /* badNonce, nonce fetched, 503: go on */
             return rc;                           /* a real wait: c->wait says for what */
         }
-        if (rc < 0 && stale_connection(c, rc)) {
-            NACME_LOG_DEBUG(c, "kept-alive connection closed by the CA: reconnecting");
+        if (rc < 0 && (stale_connection(c, rc) || retryable_read(c, rc))) {
+            NACME_LOG_DEBUG(c, "connection lost (%s): asking again on a new one", nacme_strerror(rc));
             nacme_conn_close(c);
             c->req.retries++;
             c->req.state = RS_BUILD;

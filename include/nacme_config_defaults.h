@@ -123,9 +123,10 @@
 #define NACME_LOG_LEVEL 3
 #endif
 
-/* NACME_SB_B64_DEPTH: nested base64url layers of the string builder. Default 2. */
+/* NACME_SB_B64_DEPTH: nested base64url layers of the string builder. Default 3
+ * (a JWK inside the EAB or keyChange JWS inside a JWS payload). */
 #ifndef NACME_SB_B64_DEPTH
-#define NACME_SB_B64_DEPTH 2
+#define NACME_SB_B64_DEPTH 3
 #endif
 
 /* ---- consistency checks ------------------------------------------------ */
