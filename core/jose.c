@@ -12,10 +12,10 @@ void nacme_jwk_write(nacme_sb_t *sb, const uint8_t xy[64])
 {
     /*
      * RFC 7638: required members only, lexicographic order, no whitespace.
-     * x and y are encoded here rather than through a base64url layer of the
-     * builder: a JWK may sit two layers deep already (the jwk header or the
+     * x and y are encoded here, not through a base64url layer of the
+     * builder: a JWK may already sit two layers deep (the jwk header or the
      * oldKey of a keyChange inner JWS, the EAB payload, inside the outer
-     * payload), and NACME_SB_B64_DEPTH is 2.
+     * payload) and needs none of its own.
      */
     static const char *const part[3] = {"{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"", "\",\"y\":\"", "\"}"};
     char b64[NACME_B64_SHA256_LEN + 1];
