@@ -237,6 +237,7 @@ static bool preferred(const nacme_t *c, nacme_challenge_type_t t, size_t *rank)
 {
     const nacme_challenge_type_t *p = R(c)->challenges ? R(c)->challenges : default_prefs;
     size_t n = R(c)->challenges ? R(c)->n_challenges : NACME_ARRAY_LEN(default_prefs);
+    if (t == NACME_CHALLENGE_TLS_ALPN_01 && !NACME_WITH_TLS_ALPN) return false;
     for (size_t i = 0; i < n; i++) {
         if (p[i] == t && (c->port->challenge.supported & (unsigned)t)) {
             *rank = i;
@@ -364,10 +365,8 @@ static int alpn_cert(nacme_t *c, const nacme_challenge_t *ch, nacme_challenge_t 
     p.not_before = now - 86400;
     p.not_after = now + 7 * 86400;
     /* hash of the key authorization; its first bytes also make the serial */
-    nacme_sha256_t *sha = &c->sha;
-    rc = cr->sha256_init(cr->ctx, sha);
-    if (rc == NACME_OK) rc = cr->sha256_update(cr->ctx, sha, (const uint8_t *)ch->key_authorization, strlen(ch->key_authorization));
-    if (rc == NACME_OK) rc = cr->sha256_final(cr->ctx, sha, p.key_auth_hash);
+    rc = nacme_sha256(cr, &c->sha, (const uint8_t *)ch->key_authorization, strlen(ch->key_authorization),
+                      p.key_auth_hash);
     if (rc != NACME_OK) return rc;
     memcpy(p.serial, p.key_auth_hash, sizeof p.serial);
     nacme_der_t d;
@@ -375,9 +374,7 @@ static int alpn_cert(nacme_t *c, const nacme_challenge_t *ch, nacme_challenge_t 
         uint8_t digest[32];
         nacme_der_init(&d, c->buf, NACME_BUF_SIZE);
         if ((rc = nacme_alpn_cert_tbs(&d, &p)) != NACME_OK) return rc;
-        rc = cr->sha256_init(cr->ctx, sha);
-        if (rc == NACME_OK) rc = cr->sha256_update(cr->ctx, sha, nacme_der_data(&d), nacme_der_len(&d));
-        if (rc == NACME_OK) rc = cr->sha256_final(cr->ctx, sha, digest);
+        rc = nacme_sha256(cr, &c->sha, nacme_der_data(&d), nacme_der_len(&d), digest);
         if (rc == NACME_OK) rc = cr->sign_digest(cr->ctx, c->cert_key, digest, c->sig);
         if (rc != NACME_OK) return rc;
         c->sig_ready = true;
@@ -401,7 +398,7 @@ static int publish(nacme_t *c, nacme_authz_slot_t *s, bool remove)
     if (remove) {
         rc = cp->unpublish(cp->ctx, &ch);
     } else {
-        if (ch.type == NACME_CHALLENGE_TLS_ALPN_01) {
+        if (NACME_WITH_TLS_ALPN && ch.type == NACME_CHALLENGE_TLS_ALPN_01) {
             rc = alpn_cert(c, &ch, &ch);
             if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
             if (rc != NACME_OK) return rc;
@@ -494,7 +491,7 @@ int nacme_state_order(nacme_t *c)
             nacme_set_state(c, S_ORDER_FETCH);
         } else {
             /* newOrder may have been sent before a power loss: look for it first */
-            nacme_set_state(c, c->orders_url != NACME_NOSTR ? S_ORDERS_LIST : S_NEW_ORDER);
+            nacme_set_state(c, NACME_WITH_ORDER_LOOKUP && c->orders_url != NACME_NOSTR ? S_ORDERS_LIST : S_NEW_ORDER);
         }
         return NACME_OK;
 
@@ -567,7 +564,7 @@ int nacme_state_order(nacme_t *c)
         if (c->cursor_req == 0) c->replaces_sent = c->certid != NACME_NOSTR;
         rc = post(c, c->url_new_order, P_NEW_ORDER);
         if (rc == NACME_PENDING) return rc;
-        if (rc == NACME_ERR_PROBLEM && c->replaces_sent &&
+        if (NACME_WITH_ARI && rc == NACME_ERR_PROBLEM && c->replaces_sent &&
             (strcmp(c->problem.type, "alreadyReplaced") == 0 || nacme_contains_ci(c->problem.detail, "replace"))) {
             NACME_LOG_WARN(c, "the CA refused \"replaces\": ordering again without it");
             c->certid = NACME_NOSTR;
@@ -688,9 +685,7 @@ int nacme_state_order(nacme_t *c)
         nacme_req_reserve_tail(c, 0);
         nacme_der_init(&d, c->buf, NACME_BUF_SIZE);
         if ((rc = nacme_csr_info(&d, R(c)->ids, R(c)->n_ids, xy)) != NACME_OK) return rc;
-        rc = cr->sha256_init(cr->ctx, &c->sha);
-        if (rc == NACME_OK) rc = cr->sha256_update(cr->ctx, &c->sha, nacme_der_data(&d), nacme_der_len(&d));
-        if (rc == NACME_OK) rc = cr->sha256_final(cr->ctx, &c->sha, digest);
+        rc = nacme_sha256(cr, &c->sha, nacme_der_data(&d), nacme_der_len(&d), digest);
         if (rc == NACME_OK) rc = cr->sign_digest(cr->ctx, c->cert_key, digest, c->sig);
         if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
         if (rc != NACME_OK) return rc;
@@ -733,7 +728,7 @@ void nacme_write_order_payload(nacme_t *c, nacme_sb_t *sb)
             nacme_jw_key(&w, "profile");
             nacme_jw_string(&w, R(c)->profile);
         }
-        if (c->certid != NACME_NOSTR) {
+        if (NACME_WITH_ARI && c->certid != NACME_NOSTR) {
             nacme_jw_key(&w, "replaces");
             nacme_jw_string(&w, nacme_str(c, c->certid));
         }

@@ -121,7 +121,7 @@ static int take_leaf(nacme_t *c)
     c->result.not_after = x.not_after;
     c->jitter_seed = nacme_fnv1a(NACME_FNV_INIT, x.public_key.ptr, x.public_key.len);
     c->certid = NACME_NOSTR;
-    if (x.aki_key_id.len > 0) {
+    if (NACME_WITH_ARI && x.aki_key_id.len > 0) {
         /* RFC 9773: base64url(keyIdentifier) "." base64url(serial content bytes) */
         char id[160];
         nacme_sb_t sb;
@@ -135,7 +135,7 @@ static int take_leaf(nacme_t *c)
         nacme_sb_b64_end(&sb);
         if (nacme_sb_status(&sb) == NACME_OK) c->certid = nacme_str_add(c, id, sb.len);
     }
-    if (c->op == OP_REVOKE) {
+    if (NACME_WITH_REVOKE && c->op == OP_REVOKE) {
         /* keep the DER at the buffer's end: the revocation request carries it, retries too */
         memmove(c->buf + NACME_BUF_SIZE - c->pem.der_len, c->pem.der, c->pem.der_len);
         nacme_req_reserve_tail(c, c->pem.der_len);
@@ -271,7 +271,7 @@ int nacme_state_renew(nacme_t *c)
 
     case S_ARI_GET:
         if ((rc = nacme_unix_now(c, &now)) != NACME_OK) return rc;
-        if (c->url_renewal_info == NACME_NOSTR || c->certid == NACME_NOSTR || c->order_req->force ||
+        if (!NACME_WITH_ARI || c->url_renewal_info == NACME_NOSTR || c->certid == NACME_NOSTR || c->order_req->force ||
             (c->ari_moment > 0 && now < c->ari_next_check)) {
             nacme_set_state(c, S_RENEW_DECIDE);
             return NACME_OK;
