@@ -370,6 +370,25 @@ static void test_thumbprint_known(void **state)
     }
 }
 
+/* nacme_sha256(): FIPS 180 vectors and the port's errors. */
+static void test_sha256_helper(void **state)
+{
+    fixture_t *f = *state;
+    nacme_sha256_t st;
+    uint8_t got[32], want[32];
+    test_unhex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", want, 32);
+    assert_int_equal(nacme_sha256(&f->t->c, &st, (const uint8_t *)"abc", 3, got), NACME_OK);
+    assert_memory_equal(got, want, 32);
+    test_unhex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", want, 32);
+    assert_int_equal(nacme_sha256(&f->t->c, &st, NULL, 0, got), NACME_OK);
+    assert_memory_equal(got, want, 32);
+    for (int which = 0; which < 3; which++) {
+        failing_t x;
+        nacme_crypto_t c = failing_port(&x, &f->t->c, which, 1);
+        assert_int_equal(nacme_sha256(&c, &st, (const uint8_t *)"abc", 3, got), NACME_ERR_CRYPTO);
+    }
+}
+
 /* ---- JWS ------------------------------------------------------------------------- */
 
 static void test_jws_jwk_header(void **state)
@@ -1055,6 +1074,7 @@ int main(void)
         T(test_jwk_exact),
         T(test_jwk_inside_layers),
         T(test_thumbprint_known),
+        T(test_sha256_helper),
         T(test_jws_jwk_header),
         T(test_jws_kid_header),
         T(test_jws_post_as_get),

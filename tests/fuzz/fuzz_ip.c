@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nacme_certgen.h"
+#include "nacme_ip.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
