@@ -421,6 +421,24 @@ void nacme_write_account_payload(nacme_t *c, nacme_sb_t *sb)
 
 /* ---- account operations -------------------------------------------------------- */
 
+/* The keyChange inner JWS, signed by the new key before the outer request is written (c->sig). */
+static NACME_NOINLINE int sign_keychange(nacme_t *c)
+{
+    const nacme_crypto_t *cr = &c->port->crypto;
+    uint8_t xy[64], digest[32];
+    char url[NACME_URL_MAX + 1];
+    nacme_sb_t sb;
+    nacme_sb_init(&sb, url, sizeof url);
+    nacme_url_write(c, &sb, c->url_key_change);
+    if (nacme_sb_cstr(&sb) == NULL) return NACME_ERR_TOO_LARGE;
+    int rc = cr->key_public(cr->ctx, c->new_key, xy);
+    if (rc != NACME_OK) return rc;
+    nacme_jws_header_t hdr = {.nonce = NULL, .url = url, .jwk_xy = xy, .kid = NULL};
+    rc = nacme_jws_digest(cr, &c->sha, &hdr, keychange_payload, c, (char *)c->buf, NACME_BUF_SIZE, digest);
+    if (rc == NACME_OK) rc = cr->sign_digest(cr->ctx, c->new_key, digest, c->sig);
+    return rc;
+}
+
 int nacme_state_account_ops(nacme_t *c)
 {
     const nacme_crypto_t *cr = &c->port->crypto;
@@ -443,24 +461,12 @@ int nacme_state_account_ops(nacme_t *c)
         nacme_set_state(c, S_ROLL_SIGN);
         return NACME_OK;
 
-    case S_ROLL_SIGN: {
-        /* the inner JWS is signed by the new key before the outer request is written */
-        uint8_t xy[64], digest[32];
-        char url[NACME_URL_MAX + 1];
-        nacme_sb_t sb;
-        nacme_sb_init(&sb, url, sizeof url);
-        nacme_url_write(c, &sb, c->url_key_change);
-        if (nacme_sb_cstr(&sb) == NULL) return NACME_ERR_TOO_LARGE;
-        if ((rc = cr->key_public(cr->ctx, c->new_key, xy)) != NACME_OK) return rc;
-        nacme_jws_header_t hdr = {.nonce = NULL, .url = url, .jwk_xy = xy, .kid = NULL};
-        rc = nacme_jws_digest(cr, &c->sha, &hdr, keychange_payload, c, (char *)c->buf,
-                              NACME_BUF_SIZE, digest);
-        if (rc == NACME_OK) rc = cr->sign_digest(cr->ctx, c->new_key, digest, c->sig);
+    case S_ROLL_SIGN:
+        rc = sign_keychange(c);
         if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
         if (rc != NACME_OK) return rc;
         nacme_set_state(c, S_ROLL_POST);
         return NACME_OK;
-    }
 
     case S_ROLL_POST:
         rc = nacme_exchange(c, M_POST, c->url_key_change, P_KEY_CHANGE, A_KID, B_JSON);

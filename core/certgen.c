@@ -64,6 +64,7 @@ int nacme_der_general_names(nacme_der_t *d, const nacme_identifier_t *ids, size_
     size_t seq = nacme_der_mark(d);
     for (size_t i = n; i-- > 0;) {
         const char *v = ids[i].value;
+        if (v == NULL) return NACME_ERR_ARG;
         size_t len = strlen(v);
         if (ids[i].type == NACME_ID_IP) {
             uint8_t ip[16];

@@ -10,16 +10,21 @@
 
 void nacme_jwk_write(nacme_sb_t *sb, const uint8_t xy[64])
 {
-    /* RFC 7638: required members only, lexicographic order, no whitespace. */
-    nacme_sb_puts(sb, "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"");
-    nacme_sb_b64_begin(sb);
-    nacme_sb_put(sb, xy, 32);
-    nacme_sb_b64_end(sb);
-    nacme_sb_puts(sb, "\",\"y\":\"");
-    nacme_sb_b64_begin(sb);
-    nacme_sb_put(sb, xy + 32, 32);
-    nacme_sb_b64_end(sb);
-    nacme_sb_puts(sb, "\"}");
+    /*
+     * RFC 7638: required members only, lexicographic order, no whitespace.
+     * x and y are encoded here, not through a base64url layer of the
+     * builder: a JWK may already sit two layers deep (the jwk header or the
+     * oldKey of a keyChange inner JWS, the EAB payload, inside the outer
+     * payload) and needs none of its own.
+     */
+    static const char *const part[3] = {"{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"", "\",\"y\":\"", "\"}"};
+    char b64[NACME_B64_SHA256_LEN + 1];
+    for (size_t i = 0; i < 2; i++) {
+        nacme_sb_puts(sb, part[i]);
+        (void)nacme_b64url_encode(xy + 32 * i, 32, b64, sizeof b64, NULL); /* always fits */
+        nacme_sb_put(sb, b64, NACME_B64_SHA256_LEN);
+    }
+    nacme_sb_puts(sb, part[2]);
 }
 
 int nacme_sha256(const nacme_crypto_t *crypto, nacme_sha256_t *st, const uint8_t *data, size_t len,
@@ -58,7 +63,9 @@ int nacme_jwk_thumbprint(const nacme_crypto_t *crypto, const uint8_t xy[64],
 static int hash_tap(void *ctx, const uint8_t *data, size_t len)
 {
     nacme_jws_t *jws = ctx;
-    return jws->crypto->sha256_update(jws->crypto->ctx, jws->sha, data, len);
+    int rc = jws->crypto->sha256_update(jws->crypto->ctx, jws->sha, data, len);
+    /* the builder keeps only negative answers; a hash cannot be resumed, so "pending" fails */
+    return rc > 0 ? NACME_ERR_CRYPTO : rc;
 }
 
 /* The protected header JSON (inside the caller's base64url layer). */
@@ -96,15 +103,15 @@ static void set_tap(nacme_jws_t *jws, bool on)
 static void jws_open(nacme_jws_t *jws, const char *alg, const nacme_jws_header_t *hdr)
 {
     nacme_sb_t *sb = jws->sb;
+    /* exactly one of jwk and kid (a NULL url is refused by the JSON writer) */
+    if ((hdr->jwk_xy == NULL) == (hdr->kid == NULL) && sb->err == NACME_OK) sb->err = NACME_ERR_ARG;
     nacme_sb_puts(sb, "{\"protected\":\"");
     set_tap(jws, true);
     nacme_sb_b64_begin(sb);
     write_header(sb, alg, hdr);
     nacme_sb_b64_end(sb);
     set_tap(jws, false);
-    if (jws->crypto != NULL && jws->err == NACME_OK) {
-        jws->err = jws->crypto->sha256_update(jws->crypto->ctx, jws->sha, (const uint8_t *)".", 1);
-    }
+    if (jws->crypto != NULL && jws->err == NACME_OK) jws->err = hash_tap(jws, (const uint8_t *)".", 1);
     nacme_sb_puts(sb, "\",\"payload\":\"");
     set_tap(jws, true);
     nacme_sb_b64_begin(sb);
@@ -117,15 +124,29 @@ void nacme_jws_begin(nacme_jws_t *jws, nacme_sb_t *sb, const nacme_crypto_t *cry
     jws->crypto = crypto;
     jws->sha = sha;
     jws->err = crypto->sha256_init(crypto->ctx, sha);
-    if ((hdr->jwk_xy == NULL) == (hdr->kid == NULL) || hdr->url == NULL) jws->err = NACME_ERR_ARG;
     jws_open(jws, "ES256", hdr);
 }
 
-int nacme_jws_finish_payload(nacme_jws_t *jws, uint8_t digest[32])
+/* Close the payload layer (and the hashing) and write `","signature":"`. */
+static void close_payload(nacme_jws_t *jws)
 {
     nacme_sb_b64_end(jws->sb);
     set_tap(jws, false);
     nacme_sb_puts(jws->sb, "\",\"signature\":\"");
+}
+
+/* base64url(sig) and `"}`. */
+static void put_sig(nacme_sb_t *sb, const uint8_t *sig, size_t len)
+{
+    nacme_sb_b64_begin(sb);
+    nacme_sb_put(sb, sig, len);
+    nacme_sb_b64_end(sb);
+    nacme_sb_puts(sb, "\"}");
+}
+
+int nacme_jws_finish_payload(nacme_jws_t *jws, uint8_t digest[32])
+{
+    close_payload(jws);
     if (jws->err != NACME_OK) return jws->err;
     int rc = nacme_sb_status(jws->sb);
     if (rc != NACME_OK) return rc;
@@ -134,10 +155,7 @@ int nacme_jws_finish_payload(nacme_jws_t *jws, uint8_t digest[32])
 
 int nacme_jws_put_signature(nacme_sb_t *sb, const uint8_t rs[64])
 {
-    nacme_sb_b64_begin(sb);
-    nacme_sb_put(sb, rs, 64);
-    nacme_sb_b64_end(sb);
-    nacme_sb_puts(sb, "\"}");
+    put_sig(sb, rs, 64);
     return nacme_sb_status(sb);
 }
 
@@ -159,9 +177,8 @@ void nacme_jws_write(nacme_sb_t *sb, const nacme_jws_header_t *hdr, nacme_jws_pa
     nacme_jws_t jws = {.sb = sb, .crypto = NULL, .sha = NULL, .err = NACME_OK};
     jws_open(&jws, "ES256", hdr);
     if (payload_fn != NULL) payload_fn(payload_ctx, sb);
-    nacme_sb_b64_end(sb);
-    nacme_sb_puts(sb, "\",\"signature\":\"");
-    nacme_jws_put_signature(sb, rs);
+    close_payload(&jws);
+    put_sig(sb, rs, 64);
 }
 
 /* ---- External Account Binding ------------------------------------------------------ */
@@ -196,19 +213,11 @@ void nacme_eab_write(nacme_sb_t *sb, const char *kid, const char *url, const uin
                      const uint8_t mac[32])
 {
     nacme_jws_header_t hdr = {.nonce = NULL, .url = url, .jwk_xy = NULL, .kid = kid};
-    nacme_sb_puts(sb, "{\"protected\":\"");
-    nacme_sb_b64_begin(sb);
-    write_header(sb, "HS256", &hdr);
-    nacme_sb_b64_end(sb);
-    nacme_sb_puts(sb, "\",\"payload\":\"");
-    nacme_sb_b64_begin(sb);
+    nacme_jws_t jws = {.sb = sb, .crypto = NULL, .sha = NULL, .err = NACME_OK};
+    jws_open(&jws, "HS256", &hdr);
     nacme_jwk_write(sb, xy);
-    nacme_sb_b64_end(sb);
-    nacme_sb_puts(sb, "\",\"signature\":\"");
-    nacme_sb_b64_begin(sb);
-    nacme_sb_put(sb, mac, 32);
-    nacme_sb_b64_end(sb);
-    nacme_sb_puts(sb, "\"}");
+    close_payload(&jws);
+    put_sig(sb, mac, 32);
 }
 
 /* ---- challenge material ---------------------------------------------------------- */

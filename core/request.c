@@ -109,7 +109,7 @@ static nacme_key_t signing_key(const nacme_t *c)
 }
 
 /* The JWS body at buf[0..out_len), up to the signature. */
-static int build_post(nacme_t *c)
+static NACME_NOINLINE int build_post(nacme_t *c)
 {
     const nacme_crypto_t *crypto = &c->port->crypto;
     char url[NACME_URL_MAX + 1];
@@ -144,7 +144,7 @@ static int build_post(nacme_t *c)
 }
 
 /* The HTTP head after the body, at buf[out_len..]. */
-static int build_head(nacme_t *c, uint16_t url_ref, const char *method)
+static NACME_NOINLINE int build_head(nacme_t *c, uint16_t url_ref, const char *method)
 {
     nacme_url_t u;
     int rc = nacme_url_parts(c, url_ref, &u);
@@ -184,7 +184,7 @@ static int yield_io(nacme_t *c, unsigned events)
     return NACME_PENDING;
 }
 
-static int do_connect(nacme_t *c)
+static NACME_NOINLINE int do_connect(nacme_t *c)
 {
     nacme_url_t u;
     int rc = nacme_url_parts(c, c->req.url, &u);
@@ -408,7 +408,7 @@ static int on_headers_done(nacme_t *c)
 }
 
 /* The response is complete: decide what it means. */
-static int on_done(nacme_t *c)
+static NACME_NOINLINE int on_done(nacme_t *c)
 {
     if (!c->http.keep_alive) nacme_conn_close(c);
     if (c->req.body_mode != B_PEM_TO_STORAGE || c->req.status != 200) {
@@ -439,10 +439,18 @@ static int on_done(nacme_t *c)
         }
         return NACME_OK;
     }
-    nacme_problem_t scratch;
-    nacme_problem_t *p = c->err == NACME_OK ? &c->problem : &scratch;
-    parse_problem(c, p);
-    if (strcmp(p->type, "badNonce") == 0 && c->req.method == M_POST) {
+    /* the problem that failed an operation is kept: cleanup requests only look at the type */
+    char type[sizeof c->problem.type];
+    if (c->err == NACME_OK) {
+        parse_problem(c, &c->problem);
+        memcpy(type, c->problem.type, sizeof type);
+    } else {
+        type[0] = '\0';
+        if (c->req.body_len > 0 && nacme_json_type(&c->json, 0) == NACME_JSON_OBJECT) {
+            nacme_problem_type(c, 0, type, sizeof type);
+        }
+    }
+    if (strcmp(type, "badNonce") == 0 && c->req.method == M_POST) {
         if (c->req.badnonce >= NACME_BADNONCE_RETRIES) return NACME_ERR_BAD_NONCE_LIMIT;
         c->req.badnonce++;
         NACME_LOG_INFO(c, "badNonce: retrying with the new nonce (%u of %u)", (unsigned)c->req.badnonce,
@@ -460,15 +468,16 @@ static int on_done(nacme_t *c)
         return NACME_PENDING;
     }
     if (c->req.flags & RQ_NONCE_FETCH) return NACME_ERR_NO_NONCE;
-    if (p->type[0] == '\0') {
+    if (type[0] == '\0') {
         NACME_LOG_ERROR(c, "unexpected HTTP status %u", (unsigned)status);
         return NACME_ERR_HTTP_UNEXPECTED;
     }
     if ((c->req.flags & RQ_ALLOW_ERROR) == 0) {
-        NACME_LOG_ERROR(c, "CA problem %s (HTTP %u): %s", p->type, (unsigned)status, p->detail);
+        NACME_LOG_ERROR(c, "CA problem %s (HTTP %u): %s", type, (unsigned)status,
+                        c->err == NACME_OK ? c->problem.detail : "");
     }
-    if (strcmp(p->type, "rateLimited") == 0) return NACME_ERR_RATE_LIMITED;
-    if (strcmp(p->type, "userActionRequired") == 0) return NACME_ERR_USER_ACTION;
+    if (strcmp(type, "rateLimited") == 0) return NACME_ERR_RATE_LIMITED;
+    if (strcmp(type, "userActionRequired") == 0) return NACME_ERR_USER_ACTION;
     return NACME_ERR_PROBLEM;
 }
 
@@ -509,7 +518,9 @@ static int parse_received(nacme_t *c)
 
 static int start_receive(nacme_t *c)
 {
-    nacme_http_parser_init(&c->http, c->req.method == M_HEAD, (char *)c->buf +
+    /* the newNonce fetch of a POST is a HEAD too: its answer has no body whatever it says */
+    bool head = c->req.method == M_HEAD || (c->req.flags & RQ_NONCE_FETCH) != 0;
+    nacme_http_parser_init(&c->http, head, (char *)c->buf +
                            (c->req.body_mode == B_PEM_TO_STORAGE ? NACME_CERT_DER_MAX : 0), line_cap(c));
     c->req.rx_pos = c->req.rx_end = rx_start(c);
     c->req.state = RS_RECV;

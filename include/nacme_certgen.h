@@ -35,7 +35,7 @@ void nacme_der_ecdsa_sig(nacme_der_t *d, const uint8_t rs[64]);
 /*
  * nacme_der_general_names() - GeneralNames SEQUENCE of dNSName / iPAddress
  * for ids[0..n). Return NACME_OK, NACME_ERR_ARG for an IP identifier that
- * does not parse, or the writer's error.
+ * does not parse, an unknown type or a NULL value, or the writer's error.
  */
 int nacme_der_general_names(nacme_der_t *d, const nacme_identifier_t *ids, size_t n);
 

@@ -84,8 +84,11 @@ void nacme_jws_begin(nacme_jws_t *jws, nacme_sb_t *sb, const nacme_crypto_t *cry
 
 /*
  * nacme_jws_finish_payload() - close the payload, write `","signature":"`
- * and give the SHA-256 digest of the signing input. Return NACME_OK, the
- * builder's error (NACME_ERR_TOO_LARGE) or the crypto port's.
+ * and give the SHA-256 digest of the signing input. Return NACME_OK,
+ * NACME_ERR_ARG when the header has both or neither of jwk and kid, or no
+ * url, the builder's error (NACME_ERR_TOO_LARGE) or the crypto port's (a
+ * sha256_update answering NACME_PENDING gives NACME_ERR_CRYPTO: the hash
+ * runs while the text is written and cannot be resumed).
  */
 int nacme_jws_finish_payload(nacme_jws_t *jws, uint8_t digest[32]);
 
@@ -96,7 +99,7 @@ int nacme_jws_finish_payload(nacme_jws_t *jws, uint8_t digest[32]);
 int nacme_jws_put_signature(nacme_sb_t *sb, const uint8_t rs[64]);
 
 /*
- * nacme_jws_sign_digest_input() - the digest of the signing input of a JWS
+ * nacme_jws_digest() - the digest of the signing input of a JWS
  * with header hdr and the payload written by payload_fn, computed without
  * keeping the text: it is written into scratch (which must hold it) and
  * hashed. Used for inner JWS whose signature must exist before the outer
@@ -111,7 +114,8 @@ int nacme_jws_digest(const nacme_crypto_t *crypto, nacme_sha256_t *sha, const na
  * nacme_jws_write() - write a complete JWS whose signature is already known
  * (an inner JWS written a second time, now inside the outer payload):
  * header, payload from payload_fn, signature. The text is identical to the
- * one nacme_jws_digest() hashed.
+ * one nacme_jws_digest() hashed. Errors go to the builder (NACME_ERR_ARG
+ * for a header with both or neither of jwk and kid).
  */
 void nacme_jws_write(nacme_sb_t *sb, const nacme_jws_header_t *hdr, nacme_jws_payload_fn payload_fn,
                      void *payload_ctx, const uint8_t rs[64]);

@@ -65,6 +65,11 @@
 /* Host name and IP checks of the server certificate. */
 #define WOLFSSL_IP_ALT_NAME
 #define WOLFSSL_ALT_NAMES
+/*
+ * The platform reads the server's leaf (wolfSSL_get_peer_certificate) to
+ * check an IP literal against its iPAddress SANs itself.
+ */
+#define KEEP_PEER_CERT
 
 #define NO_DSA
 #define NO_DH

@@ -1,0 +1,172 @@
+/*
+ * Shared by tests/core/test_jose.c and test_certgen.c: a crypto port on the
+ * real wolfCrypt backend with deterministic entropy, and artifacts (files
+ * plus a manifest of checks) for the independent verifier
+ * tests/core/verify_jose.py, which the tests run through system().
+ *
+ * Temp folders are absolute (/tmp/...) so qemu-user runs, whose system()
+ * starts the host's shell and python, find them too.
+ */
+#ifndef NACME_TEST_ARTIFACTS_H
+#define NACME_TEST_ARTIFACTS_H
+
+#include "test_util.h"
+
+#include <stdbool.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fake_entropy.h"
+#include "nacme_wolfcrypt.h"
+
+typedef struct test_crypto {
+    fake_entropy_t fe;
+    nacme_entropy_t entropy;
+    nacme_wolfcrypt_t wc;
+    nacme_crypto_t c;
+} test_crypto_t;
+
+/* A heap-allocated backend over fake entropy seeded with seed. */
+static inline test_crypto_t *test_crypto_new(uint64_t seed)
+{
+    test_crypto_t *t = calloc(1, sizeof *t);
+    assert_non_null(t);
+    fake_entropy_init(&t->fe, seed);
+    t->entropy = fake_entropy_port(&t->fe);
+    assert_int_equal(nacme_wolfcrypt_init(&t->wc, &t->entropy), NACME_OK);
+    nacme_wolfcrypt_port(&t->wc, &t->c);
+    return t;
+}
+
+static inline void test_crypto_free(test_crypto_t *t)
+{
+    nacme_wolfcrypt_free(&t->wc);
+    free(t);
+}
+
+/* A key from a fixed 32-byte private scalar. */
+static inline nacme_key_t test_key_from_scalar(test_crypto_t *t, const uint8_t d[32])
+{
+    nacme_key_t k = {0};
+    fake_entropy_script(&t->fe, d, 32);
+    assert_int_equal(t->c.key_generate(t->c.ctx, &k), NACME_OK);
+    return k;
+}
+
+/* A key whose scalar is the small number v. */
+static inline nacme_key_t test_key_small(test_crypto_t *t, uint32_t v)
+{
+    uint8_t d[32] = {0};
+    d[28] = (uint8_t)(v >> 24);
+    d[29] = (uint8_t)(v >> 16);
+    d[30] = (uint8_t)(v >> 8);
+    d[31] = (uint8_t)v;
+    return test_key_from_scalar(t, d);
+}
+
+static inline void test_pub(test_crypto_t *t, nacme_key_t k, uint8_t xy[64])
+{
+    assert_int_equal(t->c.key_public(t->c.ctx, k, xy), NACME_OK);
+}
+
+static inline void test_sign(test_crypto_t *t, nacme_key_t k, const uint8_t digest[32], uint8_t rs[64])
+{
+    assert_int_equal(t->c.sign_digest(t->c.ctx, k, digest, rs), NACME_OK);
+}
+
+static inline void test_sha256(test_crypto_t *t, const void *data, size_t len, uint8_t out[32])
+{
+    nacme_sha256_t st;
+    assert_int_equal(t->c.sha256_init(t->c.ctx, &st), NACME_OK);
+    assert_int_equal(t->c.sha256_update(t->c.ctx, &st, data, len), NACME_OK);
+    assert_int_equal(t->c.sha256_final(t->c.ctx, &st, out), NACME_OK);
+}
+
+/* Hex of "name" bytes into out (2 * n + 1). */
+static inline void test_unhex(const char *h, uint8_t *out, size_t n)
+{
+    assert_int_equal(strlen(h), 2 * n);
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        assert_int_equal(sscanf(h + 2 * i, "%2x", &v), 1);
+        out[i] = (uint8_t)v;
+    }
+}
+
+/* ---- artifacts -------------------------------------------------------------- */
+
+/* Make an empty folder /tmp/nacme-TAG-XXXXXX into dir (64 bytes). */
+static inline int art_mkdir(char dir[64], const char *tag)
+{
+    snprintf(dir, 64, "/tmp/nacme-%s-XXXXXX", tag);
+    return mkdtemp(dir) != NULL ? 0 : -1;
+}
+
+/* Remove dir, unless NACME_KEEP_ARTIFACTS is set (then say where it is). */
+static inline int art_rmdir(const char *dir)
+{
+    if (dir[0] == '\0') return 0;
+    if (getenv("NACME_KEEP_ARTIFACTS") != NULL) {
+        printf("# artifacts kept in %s\n", dir);
+        return 0;
+    }
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static inline void art_write(const char *dir, const char *name, const void *data, size_t len)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "wb");
+    if (fp == NULL) fail_msg("cannot write %s", path);
+    assert_int_equal(fwrite(data, 1, len, fp), len);
+    assert_int_equal(fclose(fp), 0);
+}
+
+/* Append one line (printf format) to dir/manifest.txt. */
+__attribute__((format(printf, 2, 3))) static inline void art_line(const char *dir, const char *fmt, ...)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/manifest.txt", dir);
+    FILE *fp = fopen(path, "a");
+    if (fp == NULL) fail_msg("cannot write %s", path);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(fp, fmt, ap);
+    va_end(ap);
+    fputc('\n', fp);
+    assert_int_equal(fclose(fp), 0);
+}
+
+/* NAME.xy: a public key for the verifier. */
+static inline void art_key(const char *dir, const char *name, const uint8_t xy[64])
+{
+    char file[96];
+    snprintf(file, sizeof file, "%s.xy", name);
+    art_write(dir, file, xy, 64);
+}
+
+/*
+ * Run tests/core/verify_jose.py on dir (output dropped when quiet); its exit
+ * status, -1 when it did not run. $NACME_PYTHON picks the interpreter
+ * (python3 with the cryptography module), $NACME_JOSE_VERIFY the script.
+ */
+static inline int art_verify(const char *dir, bool quiet)
+{
+    const char *python = getenv("NACME_PYTHON");
+    const char *script = getenv("NACME_JOSE_VERIFY");
+    if (python == NULL) python = "python3";
+    if (script == NULL) script = "tests/core/verify_jose.py";
+    if (access(script, R_OK) != 0) fail_msg("%s not found: run from the repository root", script);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s %s %s%s", python, script, dir, quiet ? " >/dev/null 2>&1" : "");
+    fflush(stdout);
+    int st = system(cmd);
+    fflush(stdout);
+    if (st == -1 || !WIFEXITED(st)) return -1;
+    return WEXITSTATUS(st);
+}
+
+#endif
