@@ -48,7 +48,7 @@ static int parse_directory(nacme_t *c)
     }
     static const char *const optional[] = {"revokeCert", "keyChange", "renewalInfo"};
     uint16_t *const opt_refs[] = {&c->url_revoke, &c->url_key_change, &c->url_renewal_info};
-    for (size_t i = 0; i < NACME_ARRAY_LEN(optional); i++) {
+    for (size_t i = 0; i < NACME_ARRAY_LEN(optional) - (NACME_WITH_ARI ? 0u : 1u); i++) {
         int rc = nacme_json_add_url(c, 0, optional[i], opt_refs[i]);
         if (rc == NACME_ERR_TOO_LARGE) return rc;
     }
@@ -158,7 +158,7 @@ static int read_account_object(nacme_t *c, size_t len)
     if (c->account_url == NACME_NOSTR) return NACME_ERR_TOO_LARGE;
     (void)nacme_json_add_url(c, 0, "orders", &c->orders_url);
     int nk = nacme_json_get_typed(&c->json, 0, "next_key", NACME_JSON_STRING);
-    if (nk >= 0) {
+    if (NACME_WITH_ACCOUNT_ADMIN && nk >= 0) {
         /* a key rollover was under way: find out whether the CA took the new key */
         size_t raw_len, der_len;
         const char *raw = nacme_json_raw(&c->json, nk, &raw_len);
@@ -291,7 +291,7 @@ int nacme_state_account(nacme_t *c)
                 NACME_LOG_ERROR(c, "the CA has terms of service; agreeing is required to create an account");
                 return NACME_ERR_TOS_REQUIRED;
             }
-            bool eab = c->cfg->eab_kid != NULL && c->cfg->eab_hmac_key != NULL;
+            bool eab = NACME_WITH_EAB && c->cfg->eab_kid != NULL && c->cfg->eab_hmac_key != NULL;
             if (c->eab_required && !eab) {
                 NACME_LOG_ERROR(c, "the CA requires external account binding; none configured");
                 return NACME_ERR_EAB_REQUIRED;
@@ -382,7 +382,7 @@ void nacme_write_account_payload(nacme_t *c, nacme_sb_t *sb)
             nacme_jw_bool(&w, true);
         }
         if (c->cfg->contact != NULL && c->cfg->contact[0] != NULL) write_contact(&w, c->cfg->contact);
-        if (c->sig_ready && c->cfg->eab_kid != NULL) {
+        if (NACME_WITH_EAB && c->sig_ready && c->cfg->eab_kid != NULL) {
             nacme_jw_key(&w, "externalAccountBinding");
             nacme_jw_raw_begin(&w);
             nacme_eab_write(sb, c->cfg->eab_kid, c->build_url, c->account_xy, c->sig);
@@ -402,6 +402,7 @@ void nacme_write_account_payload(nacme_t *c, nacme_sb_t *sb)
         nacme_jw_object_end(&w);
         break;
     case P_KEY_CHANGE: {
+        if (!NACME_WITH_ACCOUNT_ADMIN) break;
         uint8_t xy[64];
         if (c->port->crypto.key_public(c->port->crypto.ctx, c->new_key, xy) != NACME_OK) {
             sb->err = NACME_ERR_KEY;
@@ -419,6 +420,24 @@ void nacme_write_account_payload(nacme_t *c, nacme_sb_t *sb)
 }
 
 /* ---- account operations -------------------------------------------------------- */
+
+/* The keyChange inner JWS, signed by the new key before the outer request is written (c->sig). */
+static NACME_NOINLINE int sign_keychange(nacme_t *c)
+{
+    const nacme_crypto_t *cr = &c->port->crypto;
+    uint8_t xy[64], digest[32];
+    char url[NACME_URL_MAX + 1];
+    nacme_sb_t sb;
+    nacme_sb_init(&sb, url, sizeof url);
+    nacme_url_write(c, &sb, c->url_key_change);
+    if (nacme_sb_cstr(&sb) == NULL) return NACME_ERR_TOO_LARGE;
+    int rc = cr->key_public(cr->ctx, c->new_key, xy);
+    if (rc != NACME_OK) return rc;
+    nacme_jws_header_t hdr = {.nonce = NULL, .url = url, .jwk_xy = xy, .kid = NULL};
+    rc = nacme_jws_digest(cr, &c->sha, &hdr, keychange_payload, c, (char *)c->buf, NACME_BUF_SIZE, digest);
+    if (rc == NACME_OK) rc = cr->sign_digest(cr->ctx, c->new_key, digest, c->sig);
+    return rc;
+}
 
 int nacme_state_account_ops(nacme_t *c)
 {
@@ -442,24 +461,12 @@ int nacme_state_account_ops(nacme_t *c)
         nacme_set_state(c, S_ROLL_SIGN);
         return NACME_OK;
 
-    case S_ROLL_SIGN: {
-        /* the inner JWS is signed by the new key before the outer request is written */
-        uint8_t xy[64], digest[32];
-        char url[NACME_URL_MAX + 1];
-        nacme_sb_t sb;
-        nacme_sb_init(&sb, url, sizeof url);
-        nacme_url_write(c, &sb, c->url_key_change);
-        if (nacme_sb_cstr(&sb) == NULL) return NACME_ERR_TOO_LARGE;
-        if ((rc = cr->key_public(cr->ctx, c->new_key, xy)) != NACME_OK) return rc;
-        nacme_jws_header_t hdr = {.nonce = NULL, .url = url, .jwk_xy = xy, .kid = NULL};
-        rc = nacme_jws_digest(cr, &c->sha, &hdr, keychange_payload, c, (char *)c->buf,
-                              NACME_BUF_SIZE, digest);
-        if (rc == NACME_OK) rc = cr->sign_digest(cr->ctx, c->new_key, digest, c->sig);
+    case S_ROLL_SIGN:
+        rc = sign_keychange(c);
         if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
         if (rc != NACME_OK) return rc;
         nacme_set_state(c, S_ROLL_POST);
         return NACME_OK;
-    }
 
     case S_ROLL_POST:
         rc = nacme_exchange(c, M_POST, c->url_key_change, P_KEY_CHANGE, A_KID, B_JSON);

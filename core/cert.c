@@ -10,6 +10,7 @@
 
 #include "engine.h"
 #include "nacme_certgen.h"
+#include "nacme_jose.h"
 
 /* Accept a notBefore this far in the future (clock skew between device and CA). */
 #define CLOCK_SKEW_S 300
@@ -22,11 +23,7 @@ void nacme_cert_abort(nacme_t *c)
 
 static int sha256(nacme_t *c, const uint8_t *data, size_t len, uint8_t out[32])
 {
-    const nacme_crypto_t *cr = &c->port->crypto;
-    int rc = cr->sha256_init(cr->ctx, &c->sha);
-    if (rc == NACME_OK) rc = cr->sha256_update(cr->ctx, &c->sha, data, len);
-    if (rc == NACME_OK) rc = cr->sha256_final(cr->ctx, &c->sha, out);
-    return rc;
+    return nacme_sha256(&c->port->crypto, &c->sha, data, len, out);
 }
 
 /* Is (type, value) of a SAN one of the ordered identifiers? Index or -1. */
@@ -110,7 +107,7 @@ static int check_block(nacme_t *c)
     }
     if ((rc = sha256(c, x.issuer.ptr, x.issuer.len, c->issuer_hash)) != NACME_OK) return rc;
     const char *want = c->order_req->preferred_chain;
-    if (want != NULL) {
+    if (NACME_WITH_PREFERRED_CHAIN && want != NULL) {
         const uint8_t *cn;
         size_t cn_len;
         bool match = nacme_x509_name_cn(x.issuer, &cn, &cn_len) == NACME_OK && cn_len == strlen(want) &&
@@ -189,7 +186,8 @@ int nacme_state_cert(nacme_t *c)
         if (c->cursor_req == 0 && c->alt_index == 0 && (c->cert_flags & CF_LAST) == 0) c->n_alternates = 0;
         rc = nacme_exchange(c, M_POST, download_url(c), P_EMPTY, A_KID, B_PEM_TO_STORAGE);
         if (rc != NACME_OK) return rc;
-        if (c->order_req->preferred_chain != NULL && (c->cert_flags & (CF_ISSUER_MATCH | CF_LAST)) == 0) {
+        if (NACME_WITH_PREFERRED_CHAIN && c->order_req->preferred_chain != NULL &&
+            (c->cert_flags & (CF_ISSUER_MATCH | CF_LAST)) == 0) {
             nacme_cert_abort(c);
             if (c->alt_index < c->n_alternates) {
                 c->alt_index++;
@@ -231,6 +229,7 @@ int nacme_state_cert(nacme_t *c)
         return NACME_OK;
 
     case S_REVOKE_POST:
+        if (!NACME_WITH_REVOKE) return NACME_ERR_UNSUPPORTED;
         if (c->cursor_req == 0 && c->url_revoke == NACME_NOSTR) return NACME_ERR_DIRECTORY;
         rc = nacme_exchange(c, M_POST, c->url_revoke, P_REVOKE, c->revoke_with_cert_key ? A_JWK_CERT : A_KID,
                             B_JSON);

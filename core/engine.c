@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "engine.h"
-#include "nacme_certgen.h"
+#include "nacme_ip.h"
 
 /* Transitions per nacme_step() before it yields to keep a superloop responsive. */
 #define MAX_TRANSITIONS 48u
@@ -232,6 +232,7 @@ int nacme_start_renew(nacme_t *c, const nacme_order_req_t *req)
 
 int nacme_start_revoke(nacme_t *c, const char *name, int reason, bool with_cert_key)
 {
+    if (!NACME_WITH_REVOKE) return NACME_ERR_UNSUPPORTED;
     if (name == NULL || name[0] == '\0' || reason < -1 || reason > 10 || reason == 7) return NACME_ERR_ARG;
     int rc = start(c, OP_REVOKE);
     if (rc != NACME_OK) return rc;
@@ -243,11 +244,13 @@ int nacme_start_revoke(nacme_t *c, const char *name, int reason, bool with_cert_
 
 int nacme_start_key_rollover(nacme_t *c)
 {
+    if (!NACME_WITH_ACCOUNT_ADMIN) return NACME_ERR_UNSUPPORTED;
     return start(c, OP_ROLLOVER);
 }
 
 int nacme_start_account_update(nacme_t *c, const char *const *contact)
 {
+    if (!NACME_WITH_ACCOUNT_ADMIN) return NACME_ERR_UNSUPPORTED;
     int rc = start(c, OP_UPDATE);
     if (rc == NACME_OK) c->contact = contact;
     return rc;
@@ -255,6 +258,7 @@ int nacme_start_account_update(nacme_t *c, const char *const *contact)
 
 int nacme_start_account_deactivate(nacme_t *c)
 {
+    if (!NACME_WITH_ACCOUNT_ADMIN) return NACME_ERR_UNSUPPORTED;
     return start(c, OP_DEACTIVATE);
 }
 
@@ -300,7 +304,7 @@ int nacme_write_payload(nacme_t *c, nacme_sb_t *sb)
         nacme_write_order_payload(c, sb);
         break;
     case P_REVOKE:
-        nacme_write_cert_payload(c, sb);
+        if (NACME_WITH_REVOKE) nacme_write_cert_payload(c, sb);
         break;
     default:
         return NACME_ERR_INTERNAL;
@@ -349,15 +353,16 @@ static int run_state(nacme_t *c)
     if (s == S_DIRECTORY) return nacme_state_directory(c);
     if (s >= S_ACCT_KEY_READ && s < S_ACCT_READY) return nacme_state_account(c);
     if (s == S_ACCT_READY) return dispatch_op(c);
-    if (s == S_STATE_READ || s == S_CERT_READ || s == S_ARI_GET || s == S_RENEW_DECIDE ||
-        s == S_STATE_WRITE) {
+    if ((s >= S_STATE_READ && s <= S_STALE_ORDER_REMOVE) || s == S_STATE_WRITE) {
         return nacme_state_renew(c);
     }
     if (s >= S_ORDER_READ && s <= S_FINALIZE) return nacme_state_order(c);
     if (s == S_CERT_DOWNLOAD || s == S_CERT_COMMIT || s == S_ORDER_REMOVE || s == S_REVOKE_POST) {
         return nacme_state_cert(c);
     }
-    if (s >= S_ROLL_KEY_GEN && s <= S_ACCT_POST) return nacme_state_account_ops(c);
+    if (s >= S_ROLL_KEY_GEN && s <= S_ACCT_POST) {
+        return NACME_WITH_ACCOUNT_ADMIN ? nacme_state_account_ops(c) : NACME_ERR_UNSUPPORTED;
+    }
     if (s >= S_FAIL_UNPUBLISH && s < S_FAILED) return nacme_state_fail(c);
     return NACME_ERR_INTERNAL;
 }

@@ -46,6 +46,7 @@ enum {
     S_CERT_READ,
     S_ARI_GET,
     S_RENEW_DECIDE,
+    S_STALE_ORDER_REMOVE,
     S_ORDER_READ,
     S_ORDERS_LIST,
     S_ORDERS_CHECK,
@@ -211,6 +212,10 @@ int nacme_exchange(nacme_t *c, uint8_t method, uint16_t url, uint8_t payload, ui
 extern const size_t nacme_req_line_reserve;
 void nacme_req_reserve_tail(nacme_t *c, size_t bytes);
 size_t nacme_req_tail(const nacme_t *c);
+/* A string member into a fixed field, cut to fit (raw text when unescaping fails); "" when absent. */
+void nacme_json_copy(const nacme_t *c, int obj, const char *key, char *out, size_t cap);
+/* The "type" of problem object obj, its ACME URN prefix dropped, cut to fit out[cap]. */
+void nacme_problem_type(const nacme_t *c, int obj, char *out, size_t cap);
 /* The payload writer for P_* (order.c, account.c, cert.c provide the pieces). */
 int nacme_write_payload(nacme_t *c, nacme_sb_t *sb);
 /* Close the connection (after errors, at the end of an operation). */
@@ -250,7 +255,7 @@ void nacme_write_cert_payload(nacme_t *c, nacme_sb_t *sb);
 void nacme_cert_abort(nacme_t *c);
 
 /* ---- renew.c ---------------------------------------------------------------------- */
-int nacme_state_renew(nacme_t *c);   /* S_STATE_READ, S_CERT_READ, S_ARI_GET, S_RENEW_DECIDE, S_STATE_WRITE */
+int nacme_state_renew(nacme_t *c);   /* S_STATE_READ .. S_STALE_ORDER_REMOVE, S_STATE_WRITE */
 /* Read and parse the STATE object of the certificate (absent: defaults). */
 int nacme_state_load(nacme_t *c);
 /* The STATE object into buf (c->data_len). */

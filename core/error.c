@@ -1,8 +1,11 @@
 /* Text for every nanoacme status code. */
+#include "nacme_config_defaults.h"
 #include "nacme_error.h"
 
 const char *nacme_strerror(int err)
 {
+    /* a build without the texts (2 KB) still tells success from failure */
+    if (!NACME_WITH_ERROR_TEXT) return err == NACME_OK ? "success" : err > 0 ? "pending" : "error (see the code)";
     switch (err) {
     case NACME_OK: return "success";
     case NACME_PENDING: return "pending: call again";

@@ -13,6 +13,16 @@
 
 #define NACME_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * Keep a function with big stack buffers out of its caller, so the buffers
+ * of sibling branches are not added up in one frame (the step's stack budget).
+ */
+#if defined(__GNUC__)
+#define NACME_NOINLINE __attribute__((noinline))
+#else
+#define NACME_NOINLINE
+#endif
+
 /* Value of a base64 (url != 0: base64url) character, or -1. */
 int nacme_b64_value(char c, int url);
 

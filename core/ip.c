@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "nacme_certgen.h"
+#include "nacme_ip.h"
 
 static int hex_value(char c)
 {

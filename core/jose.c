@@ -22,14 +22,21 @@ void nacme_jwk_write(nacme_sb_t *sb, const uint8_t xy[64])
     nacme_sb_puts(sb, "\"}");
 }
 
+int nacme_sha256(const nacme_crypto_t *crypto, nacme_sha256_t *st, const uint8_t *data, size_t len,
+                 uint8_t digest[32])
+{
+    int rc = crypto->sha256_init(crypto->ctx, st);
+    if (rc == NACME_OK) rc = crypto->sha256_update(crypto->ctx, st, data, len);
+    if (rc == NACME_OK) rc = crypto->sha256_final(crypto->ctx, st, digest);
+    return rc;
+}
+
 static int hash_b64(const nacme_crypto_t *crypto, const uint8_t *data, size_t len,
                     char out[NACME_B64_SHA256_LEN + 1])
 {
     nacme_sha256_t sha;
     uint8_t digest[32];
-    int rc = crypto->sha256_init(crypto->ctx, &sha);
-    if (rc == NACME_OK) rc = crypto->sha256_update(crypto->ctx, &sha, data, len);
-    if (rc == NACME_OK) rc = crypto->sha256_final(crypto->ctx, &sha, digest);
+    int rc = nacme_sha256(crypto, &sha, data, len, digest);
     if (rc != NACME_OK) return rc;
     return nacme_b64url_encode(digest, sizeof digest, out, NACME_B64_SHA256_LEN + 1, NULL);
 }

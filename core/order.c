@@ -111,19 +111,7 @@ static int take_order(nacme_t *c)
     }
     if (c->order_status == ST_INVALID) {
         int err = nacme_json_get_typed(&c->json, 0, "error", NACME_JSON_OBJECT);
-        int t = err >= 0 ? nacme_json_get_typed(&c->json, err, "type", NACME_JSON_STRING) : -1;
-        if (t >= 0) {
-            size_t n;
-            const char *raw = nacme_json_raw(&c->json, t, &n);
-            const size_t skip = sizeof "urn:ietf:params:acme:error:" - 1u;
-            if (n > skip && strncmp(raw, "urn:ietf:params:acme:error:", skip) == 0) {
-                raw += skip;
-                n -= skip;
-            }
-            if (n >= sizeof c->problem.type) n = sizeof c->problem.type - 1u;
-            memcpy(c->problem.type, raw, n);
-            c->problem.type[n] = '\0';
-        }
+        if (err >= 0) nacme_problem_type(c, err, c->problem.type, sizeof c->problem.type);
     }
     if (c->n_authz > 0) return NACME_OK; /* a poll: the authorizations are known */
     int az = nacme_json_get_typed(&c->json, 0, "authorizations", NACME_JSON_ARRAY);
@@ -249,6 +237,7 @@ static bool preferred(const nacme_t *c, nacme_challenge_type_t t, size_t *rank)
 {
     const nacme_challenge_type_t *p = R(c)->challenges ? R(c)->challenges : default_prefs;
     size_t n = R(c)->challenges ? R(c)->n_challenges : NACME_ARRAY_LEN(default_prefs);
+    if (t == NACME_CHALLENGE_TLS_ALPN_01 && !NACME_WITH_TLS_ALPN) return false;
     for (size_t i = 0; i < n; i++) {
         if (p[i] == t && (c->port->challenge.supported & (unsigned)t)) {
             *rank = i;
@@ -273,18 +262,10 @@ static void challenge_problem(nacme_t *c, int ch, int id)
 {
     int err = nacme_json_get_typed(&c->json, ch, "error", NACME_JSON_OBJECT);
     if (err < 0) return;
-    int t = nacme_json_get_typed(&c->json, err, "type", NACME_JSON_STRING);
-    int d = nacme_json_get_typed(&c->json, err, "detail", NACME_JSON_STRING);
     memset(&c->problem, 0, sizeof c->problem);
     c->problem.status = 403;
-    if (t >= 0) {
-        (void)nacme_json_string(&c->json, t, c->problem.type, sizeof c->problem.type, NULL);
-        const size_t skip = sizeof "urn:ietf:params:acme:error:" - 1u;
-        if (strncmp(c->problem.type, "urn:ietf:params:acme:error:", skip) == 0) {
-            memmove(c->problem.type, c->problem.type + skip, strlen(c->problem.type + skip) + 1u);
-        }
-    }
-    if (d >= 0) (void)nacme_json_string(&c->json, d, c->problem.detail, sizeof c->problem.detail, NULL);
+    nacme_problem_type(c, err, c->problem.type, sizeof c->problem.type);
+    nacme_json_copy(c, err, "detail", c->problem.detail, sizeof c->problem.detail);
     c->problem.n_sub = 1;
     c->problem.sub[0].id = (uint8_t)id;
     memcpy(c->problem.sub[0].type, c->problem.type, sizeof c->problem.sub[0].type - 1u);
@@ -384,10 +365,8 @@ static int alpn_cert(nacme_t *c, const nacme_challenge_t *ch, nacme_challenge_t 
     p.not_before = now - 86400;
     p.not_after = now + 7 * 86400;
     /* hash of the key authorization; its first bytes also make the serial */
-    nacme_sha256_t *sha = &c->sha;
-    rc = cr->sha256_init(cr->ctx, sha);
-    if (rc == NACME_OK) rc = cr->sha256_update(cr->ctx, sha, (const uint8_t *)ch->key_authorization, strlen(ch->key_authorization));
-    if (rc == NACME_OK) rc = cr->sha256_final(cr->ctx, sha, p.key_auth_hash);
+    rc = nacme_sha256(cr, &c->sha, (const uint8_t *)ch->key_authorization, strlen(ch->key_authorization),
+                      p.key_auth_hash);
     if (rc != NACME_OK) return rc;
     memcpy(p.serial, p.key_auth_hash, sizeof p.serial);
     nacme_der_t d;
@@ -395,9 +374,7 @@ static int alpn_cert(nacme_t *c, const nacme_challenge_t *ch, nacme_challenge_t 
         uint8_t digest[32];
         nacme_der_init(&d, c->buf, NACME_BUF_SIZE);
         if ((rc = nacme_alpn_cert_tbs(&d, &p)) != NACME_OK) return rc;
-        rc = cr->sha256_init(cr->ctx, sha);
-        if (rc == NACME_OK) rc = cr->sha256_update(cr->ctx, sha, nacme_der_data(&d), nacme_der_len(&d));
-        if (rc == NACME_OK) rc = cr->sha256_final(cr->ctx, sha, digest);
+        rc = nacme_sha256(cr, &c->sha, nacme_der_data(&d), nacme_der_len(&d), digest);
         if (rc == NACME_OK) rc = cr->sign_digest(cr->ctx, c->cert_key, digest, c->sig);
         if (rc != NACME_OK) return rc;
         c->sig_ready = true;
@@ -421,7 +398,7 @@ static int publish(nacme_t *c, nacme_authz_slot_t *s, bool remove)
     if (remove) {
         rc = cp->unpublish(cp->ctx, &ch);
     } else {
-        if (ch.type == NACME_CHALLENGE_TLS_ALPN_01) {
+        if (NACME_WITH_TLS_ALPN && ch.type == NACME_CHALLENGE_TLS_ALPN_01) {
             rc = alpn_cert(c, &ch, &ch);
             if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
             if (rc != NACME_OK) return rc;
@@ -514,7 +491,7 @@ int nacme_state_order(nacme_t *c)
             nacme_set_state(c, S_ORDER_FETCH);
         } else {
             /* newOrder may have been sent before a power loss: look for it first */
-            nacme_set_state(c, c->orders_url != NACME_NOSTR ? S_ORDERS_LIST : S_NEW_ORDER);
+            nacme_set_state(c, NACME_WITH_ORDER_LOOKUP && c->orders_url != NACME_NOSTR ? S_ORDERS_LIST : S_NEW_ORDER);
         }
         return NACME_OK;
 
@@ -549,8 +526,12 @@ int nacme_state_order(nacme_t *c)
         rc = post(c, c->alternates[c->cursor - 1u], P_EMPTY);
         if (rc == NACME_PENDING) return rc;
         if (rc == NACME_OK && nacme_json_type(&c->json, 0) == NACME_JSON_OBJECT && ids_match(c, 0)) {
+            /*
+             * Only an order not finalized yet can be the one sent before the
+             * restart: ours was never finalized, its URL was never stored.
+             */
             int st = nacme_parse_status(c, 0);
-            if (st == ST_PENDING || st == ST_READY || st == ST_PROCESSING || st == ST_VALID) {
+            if (st == ST_PENDING || st == ST_READY) {
                 c->order_url = c->alternates[c->cursor - 1u];
                 c->n_alternates = 0;
                 if ((rc = take_order(c)) != NACME_OK) return rc;
@@ -583,7 +564,7 @@ int nacme_state_order(nacme_t *c)
         if (c->cursor_req == 0) c->replaces_sent = c->certid != NACME_NOSTR;
         rc = post(c, c->url_new_order, P_NEW_ORDER);
         if (rc == NACME_PENDING) return rc;
-        if (rc == NACME_ERR_PROBLEM && c->replaces_sent &&
+        if (NACME_WITH_ARI && rc == NACME_ERR_PROBLEM && c->replaces_sent &&
             (strcmp(c->problem.type, "alreadyReplaced") == 0 || nacme_contains_ci(c->problem.detail, "replace"))) {
             NACME_LOG_WARN(c, "the CA refused \"replaces\": ordering again without it");
             c->certid = NACME_NOSTR;
@@ -704,9 +685,7 @@ int nacme_state_order(nacme_t *c)
         nacme_req_reserve_tail(c, 0);
         nacme_der_init(&d, c->buf, NACME_BUF_SIZE);
         if ((rc = nacme_csr_info(&d, R(c)->ids, R(c)->n_ids, xy)) != NACME_OK) return rc;
-        rc = cr->sha256_init(cr->ctx, &c->sha);
-        if (rc == NACME_OK) rc = cr->sha256_update(cr->ctx, &c->sha, nacme_der_data(&d), nacme_der_len(&d));
-        if (rc == NACME_OK) rc = cr->sha256_final(cr->ctx, &c->sha, digest);
+        rc = nacme_sha256(cr, &c->sha, nacme_der_data(&d), nacme_der_len(&d), digest);
         if (rc == NACME_OK) rc = cr->sign_digest(cr->ctx, c->cert_key, digest, c->sig);
         if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
         if (rc != NACME_OK) return rc;
@@ -749,7 +728,7 @@ void nacme_write_order_payload(nacme_t *c, nacme_sb_t *sb)
             nacme_jw_key(&w, "profile");
             nacme_jw_string(&w, R(c)->profile);
         }
-        if (c->certid != NACME_NOSTR) {
+        if (NACME_WITH_ARI && c->certid != NACME_NOSTR) {
             nacme_jw_key(&w, "replaces");
             nacme_jw_string(&w, nacme_str(c, c->certid));
         }

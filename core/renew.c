@@ -30,7 +30,7 @@ int64_t nacme_renew_time(const nacme_renew_input_t *in, nacme_renew_reason_t *wh
         margin = (int64_t)in->days * 86400;
     } else {
         *why = NACME_RENEW_FRACTION;
-        margin = lifetime * (in->percent ? in->percent : 33) / 100;
+        margin = in->percent ? lifetime * in->percent / 100 : lifetime / 3;
     }
     /* up to a tenth of the margin earlier (at most a day), fixed per device and certificate */
     int64_t span = margin / 10 < 86400 ? margin / 10 : 86400;
@@ -121,7 +121,7 @@ static int take_leaf(nacme_t *c)
     c->result.not_after = x.not_after;
     c->jitter_seed = nacme_fnv1a(NACME_FNV_INIT, x.public_key.ptr, x.public_key.len);
     c->certid = NACME_NOSTR;
-    if (x.aki_key_id.len > 0) {
+    if (NACME_WITH_ARI && x.aki_key_id.len > 0) {
         /* RFC 9773: base64url(keyIdentifier) "." base64url(serial content bytes) */
         char id[160];
         nacme_sb_t sb;
@@ -135,7 +135,7 @@ static int take_leaf(nacme_t *c)
         nacme_sb_b64_end(&sb);
         if (nacme_sb_status(&sb) == NACME_OK) c->certid = nacme_str_add(c, id, sb.len);
     }
-    if (c->op == OP_REVOKE) {
+    if (NACME_WITH_REVOKE && c->op == OP_REVOKE) {
         /* keep the DER at the buffer's end: the revocation request carries it, retries too */
         memmove(c->buf + NACME_BUF_SIZE - c->pem.der_len, c->pem.der, c->pem.der_len);
         nacme_req_reserve_tail(c, c->pem.der_len);
@@ -159,8 +159,7 @@ static int read_cert(nacme_t *c)
             int rc = cr->key_import(cr->ctx, c->pem.der, c->pem.der_len, &c->cert_key);
             if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
             if (rc != NACME_OK) return NACME_ERR_STORAGE_CORRUPT;
-            c->cursor = 0;
-            c->req.pend_off = c->req.pend_len = 0;
+            c->cursor = 0; /* go on after the key block (req.pend_off/pend_len) */
         }
         /* the rest of the last chunk, then the next one */
         size_t have = c->req.pend_len, off = c->req.pend_off;
@@ -272,7 +271,7 @@ int nacme_state_renew(nacme_t *c)
 
     case S_ARI_GET:
         if ((rc = nacme_unix_now(c, &now)) != NACME_OK) return rc;
-        if (c->url_renewal_info == NACME_NOSTR || c->certid == NACME_NOSTR || c->order_req->force ||
+        if (!NACME_WITH_ARI || c->url_renewal_info == NACME_NOSTR || c->certid == NACME_NOSTR || c->order_req->force ||
             (c->ari_moment > 0 && now < c->ari_next_check)) {
             nacme_set_state(c, S_RENEW_DECIDE);
             return NACME_OK;
@@ -316,7 +315,7 @@ int nacme_state_renew(nacme_t *c)
         c->result.renew_at = at == INT64_MIN ? now : at;
         if (now < at) {
             NACME_LOG_INFO(c, "%s: not due for renewal for %ld s", nacme_cert_name(c), (long)(at - now));
-            nacme_set_state(c, S_STATE_WRITE);
+            nacme_set_state(c, S_STALE_ORDER_REMOVE);
             return NACME_OK;
         }
         c->result.due = true;
@@ -325,6 +324,12 @@ int nacme_state_renew(nacme_t *c)
         nacme_set_state(c, S_ORDER_READ);
         return NACME_OK;
     }
+
+    case S_STALE_ORDER_REMOVE:
+        /* not due: a checkpoint left by a power loss after the install is stale */
+        if ((rc = nacme_store_remove(c, NACME_OBJ_ORDER, nacme_cert_name(c))) != NACME_OK) return rc;
+        nacme_set_state(c, S_STATE_WRITE);
+        return NACME_OK;
 
     case S_STATE_WRITE:
         if (c->cursor == 0) {

@@ -109,7 +109,7 @@ static nacme_key_t signing_key(const nacme_t *c)
 }
 
 /* The JWS body at buf[0..out_len), up to the signature. */
-static int build_post(nacme_t *c)
+static NACME_NOINLINE int build_post(nacme_t *c)
 {
     const nacme_crypto_t *crypto = &c->port->crypto;
     char url[NACME_URL_MAX + 1];
@@ -144,7 +144,7 @@ static int build_post(nacme_t *c)
 }
 
 /* The HTTP head after the body, at buf[out_len..]. */
-static int build_head(nacme_t *c, uint16_t url_ref, const char *method)
+static NACME_NOINLINE int build_head(nacme_t *c, uint16_t url_ref, const char *method)
 {
     nacme_url_t u;
     int rc = nacme_url_parts(c, url_ref, &u);
@@ -184,7 +184,7 @@ static int yield_io(nacme_t *c, unsigned events)
     return NACME_PENDING;
 }
 
-static int do_connect(nacme_t *c)
+static NACME_NOINLINE int do_connect(nacme_t *c)
 {
     nacme_url_t u;
     int rc = nacme_url_parts(c, c->req.url, &u);
@@ -234,7 +234,8 @@ static void keep_links(nacme_t *c, const char *v, size_t n)
     size_t pos = 0;
     nacme_http_link_t link;
     for (unsigned i = 0; i < 32u && nacme_http_link_next(v, n, &pos, &link) == NACME_OK; i++) {
-        if (c->req.body_mode == B_PEM_TO_STORAGE && nacme_http_link_has_rel(&link, "alternate")) {
+        if (NACME_WITH_PREFERRED_CHAIN && c->req.body_mode == B_PEM_TO_STORAGE &&
+            nacme_http_link_has_rel(&link, "alternate")) {
             if (c->n_alternates >= NACME_MAX_ALTERNATES) {
                 NACME_LOG_WARN(c, "more alternate chains than NACME_MAX_ALTERNATES; extra ones ignored");
                 continue;
@@ -290,7 +291,7 @@ static void on_header(nacme_t *c, const nacme_http_event_t *ev)
 }
 
 /* Copy a JSON string member into a fixed field (truncating), "" when absent. */
-static void json_copy(const nacme_t *c, int obj, const char *key, char *out, size_t cap)
+void nacme_json_copy(const nacme_t *c, int obj, const char *key, char *out, size_t cap)
 {
     int t = nacme_json_get_typed(&c->json, obj, key, NACME_JSON_STRING);
     out[0] = '\0';
@@ -305,10 +306,17 @@ static void json_copy(const nacme_t *c, int obj, const char *key, char *out, siz
     }
 }
 
-static void strip_prefix(char *type)
+/* A problem type: the ACME URN prefix dropped before it is cut to fit. */
+void nacme_problem_type(const nacme_t *c, int obj, char *out, size_t cap)
 {
+    char full[128];
+    nacme_json_copy(c, obj, "type", full, sizeof full);
+    const char *t = full;
     size_t p = sizeof problem_prefix - 1u;
-    if (strncmp(type, problem_prefix, p) == 0) memmove(type, type + p, strlen(type + p) + 1u);
+    if (strncmp(full, problem_prefix, p) == 0) t += p;
+    size_t n = strlen(t) < cap - 1u ? strlen(t) : cap - 1u;
+    memcpy(out, t, n);
+    out[n] = '\0';
 }
 
 /* Match a subproblem's identifier to the order's identifiers. */
@@ -340,18 +348,16 @@ static void parse_problem(nacme_t *c, nacme_problem_t *p)
         nacme_json_type(&c->json, 0) != NACME_JSON_OBJECT) {
         return;
     }
-    json_copy(c, 0, "type", p->type, sizeof p->type);
-    strip_prefix(p->type);
-    json_copy(c, 0, "detail", p->detail, sizeof p->detail);
-    json_copy(c, 0, "instance", p->instance, sizeof p->instance);
+    nacme_problem_type(c, 0, p->type, sizeof p->type);
+    nacme_json_copy(c, 0, "detail", p->detail, sizeof p->detail);
+    nacme_json_copy(c, 0, "instance", p->instance, sizeof p->instance);
     if (p->instance[0] == '\0') memcpy(p->instance, tos, sizeof tos);
     int subs = nacme_json_get_typed(&c->json, 0, "subproblems", NACME_JSON_ARRAY);
     for (int s = subs >= 0 ? nacme_json_first(&c->json, subs) : -1;
          s >= 0 && p->n_sub < NACME_MAX_IDENTIFIERS; s = nacme_json_next(&c->json, subs, s)) {
         if (nacme_json_type(&c->json, s) != NACME_JSON_OBJECT) continue;
         p->sub[p->n_sub].id = subproblem_id(c, s);
-        json_copy(c, s, "type", p->sub[p->n_sub].type, sizeof p->sub[0].type);
-        strip_prefix(p->sub[p->n_sub].type);
+        nacme_problem_type(c, s, p->sub[p->n_sub].type, sizeof p->sub[0].type);
         p->n_sub++;
     }
 }
@@ -402,7 +408,7 @@ static int on_headers_done(nacme_t *c)
 }
 
 /* The response is complete: decide what it means. */
-static int on_done(nacme_t *c)
+static NACME_NOINLINE int on_done(nacme_t *c)
 {
     if (!c->http.keep_alive) nacme_conn_close(c);
     if (c->req.body_mode != B_PEM_TO_STORAGE || c->req.status != 200) {
@@ -433,10 +439,18 @@ static int on_done(nacme_t *c)
         }
         return NACME_OK;
     }
-    nacme_problem_t scratch;
-    nacme_problem_t *p = c->err == NACME_OK ? &c->problem : &scratch;
-    parse_problem(c, p);
-    if (strcmp(p->type, "badNonce") == 0 && c->req.method == M_POST) {
+    /* the problem that failed an operation is kept: cleanup requests only look at the type */
+    char type[sizeof c->problem.type];
+    if (c->err == NACME_OK) {
+        parse_problem(c, &c->problem);
+        memcpy(type, c->problem.type, sizeof type);
+    } else {
+        type[0] = '\0';
+        if (c->req.body_len > 0 && nacme_json_type(&c->json, 0) == NACME_JSON_OBJECT) {
+            nacme_problem_type(c, 0, type, sizeof type);
+        }
+    }
+    if (strcmp(type, "badNonce") == 0 && c->req.method == M_POST) {
         if (c->req.badnonce >= NACME_BADNONCE_RETRIES) return NACME_ERR_BAD_NONCE_LIMIT;
         c->req.badnonce++;
         NACME_LOG_INFO(c, "badNonce: retrying with the new nonce (%u of %u)", (unsigned)c->req.badnonce,
@@ -454,15 +468,16 @@ static int on_done(nacme_t *c)
         return NACME_PENDING;
     }
     if (c->req.flags & RQ_NONCE_FETCH) return NACME_ERR_NO_NONCE;
-    if (p->type[0] == '\0') {
+    if (type[0] == '\0') {
         NACME_LOG_ERROR(c, "unexpected HTTP status %u", (unsigned)status);
         return NACME_ERR_HTTP_UNEXPECTED;
     }
     if ((c->req.flags & RQ_ALLOW_ERROR) == 0) {
-        NACME_LOG_ERROR(c, "CA problem %s (HTTP %u): %s", p->type, (unsigned)status, p->detail);
+        NACME_LOG_ERROR(c, "CA problem %s (HTTP %u): %s", type, (unsigned)status,
+                        c->err == NACME_OK ? c->problem.detail : "");
     }
-    if (strcmp(p->type, "rateLimited") == 0) return NACME_ERR_RATE_LIMITED;
-    if (strcmp(p->type, "userActionRequired") == 0) return NACME_ERR_USER_ACTION;
+    if (strcmp(type, "rateLimited") == 0) return NACME_ERR_RATE_LIMITED;
+    if (strcmp(type, "userActionRequired") == 0) return NACME_ERR_USER_ACTION;
     return NACME_ERR_PROBLEM;
 }
 
@@ -570,6 +585,14 @@ static bool stale_connection(const nacme_t *c, int rc)
            c->http.status == 0;
 }
 
+/* A read (GET, POST-as-GET) that broke off: safe to ask again on a new connection. */
+static bool retryable_read(const nacme_t *c, int rc)
+{
+    return (c->req.method == M_GET || c->req.payload == P_EMPTY || (c->req.flags & RQ_NONCE_FETCH)) &&
+           c->req.retries < 2u &&
+           (rc == NACME_ERR_IO_CLOSED || rc == NACME_ERR_HTTP_TRUNCATED || rc == NACME_ERR_IO);
+}
+
 static int step_once(nacme_t *c)
 {
     int rc;
@@ -675,8 +698,8 @@ int nacme_req_run(nacme_t *c)
             if (c->req.state != before) continue; /* badNonce, nonce fetched, 503: go on */
             return rc;                           /* a real wait: c->wait says for what */
         }
-        if (rc < 0 && stale_connection(c, rc)) {
-            NACME_LOG_DEBUG(c, "kept-alive connection closed by the CA: reconnecting");
+        if (rc < 0 && (stale_connection(c, rc) || retryable_read(c, rc))) {
+            NACME_LOG_DEBUG(c, "connection lost (%s): asking again on a new one", nacme_strerror(rc));
             nacme_conn_close(c);
             c->req.retries++;
             c->req.state = RS_BUILD;

@@ -4,68 +4,19 @@
 #include <string.h>
 
 #include "internal.h"
+#include "nacme_ip.h"
 
 static bool is_digit(char c)
 {
     return c >= '0' && c <= '9';
 }
 
-static bool is_hex(char c)
+/* A dotted quad (exactly) or an RFC 4291 IPv6 text address: the IP parser decides. */
+static bool ip_literal(const char *s, size_t n, size_t want_len)
 {
-    char l = nacme_lower(c);
-    return is_digit(c) || (l >= 'a' && l <= 'f');
-}
-
-/* Dotted quad: exactly four decimal parts 0..255, no leading zeros. */
-static bool ipv4(const char *s, size_t n)
-{
-    size_t i = 0;
-    for (int part = 0; part < 4; part++) {
-        if (part > 0 && (i >= n || s[i++] != '.')) return false;
-        size_t start = i;
-        unsigned v = 0;
-        while (i < n && i - start < 3u && is_digit(s[i])) v = v * 10u + (unsigned)(s[i++] - '0');
-        if (i == start || v > 255u || (s[start] == '0' && i - start > 1u)) return false;
-    }
-    return i == n;
-}
-
-/*
- * RFC 3986 IPv6address: 16-bit hex groups of 1..4 digits separated by ':',
- * at most one "::" standing for one zero group or more, and optionally a
- * dotted quad as the last two groups. Anything else (zone IDs, IPvFuture)
- * is rejected.
- */
-static bool ipv6(const char *s, size_t n)
-{
-    size_t i = 0;
-    unsigned groups = 0;
-    bool gap = false;
-    if (n >= 2u && s[0] == ':' && s[1] == ':') {
-        gap = true;
-        i = 2;
-    }
-    while (i < n) {
-        size_t start = i;
-        while (i < n && i - start < 5u && is_hex(s[i])) i++;
-        if (i < n && s[i] == '.') { /* embedded IPv4: must end the address */
-            if (!ipv4(s + start, n - start)) return false;
-            groups += 2u;
-            break;
-        }
-        if (i == start || i - start > 4u) return false;
-        groups++;
-        if (i == n) break;
-        if (s[i++] != ':') return false;
-        if (i < n && s[i] == ':') {
-            if (gap) return false;
-            gap = true;
-            i++;
-        } else if (i == n) {
-            return false; /* a single trailing ':' */
-        }
-    }
-    return gap ? groups < 8u : groups == 8u;
+    uint8_t ip[16];
+    size_t len;
+    return nacme_ip_parse(s, n, ip, &len) == NACME_OK && len == want_len;
 }
 
 /*
@@ -91,7 +42,7 @@ static int host_name(const char *s, size_t n, bool *is_ipv4)
     }
     if (label == 0) return NACME_ERR_URL;
     *is_ipv4 = is_digit(s[n - label]);
-    return (*is_ipv4 && !ipv4(s, n)) ? NACME_ERR_URL : NACME_OK;
+    return (*is_ipv4 && !ip_literal(s, n, 4)) ? NACME_ERR_URL : NACME_OK;
 }
 
 int nacme_url_parse(const char *url, size_t len, nacme_url_t *out)
@@ -130,7 +81,7 @@ int nacme_url_parse(const char *url, size_t len, nacme_url_t *out)
     }
     u.host_len = (size_t)(host_end - u.host);
     if (u.host_len > NACME_HOST_MAX) return NACME_ERR_TOO_LARGE;
-    if (u.host_is_ipv6 ? !ipv6(u.host, u.host_len)
+    if (u.host_is_ipv6 ? !ip_literal(u.host, u.host_len, 16)
                        : host_name(u.host, u.host_len, &u.host_is_ipv4) != NACME_OK) {
         return NACME_ERR_URL;
     }

@@ -123,9 +123,48 @@
 #define NACME_LOG_LEVEL 3
 #endif
 
-/* NACME_SB_B64_DEPTH: nested base64url layers of the string builder. Default 2. */
+/* NACME_SB_B64_DEPTH: nested base64url layers of the string builder. Default 3
+ * (a JWK inside the EAB or keyChange JWS inside a JWS payload). */
 #ifndef NACME_SB_B64_DEPTH
-#define NACME_SB_B64_DEPTH 2
+#define NACME_SB_B64_DEPTH 3
+#endif
+
+/*
+ * Features. Each is 1 (default) or 0; 0 removes its code from the build
+ * (the linker drops it) and trades capability for flash. A start function
+ * of a removed operation answers NACME_ERR_UNSUPPORTED.
+ */
+/* Key rollover, contact update, account deactivation. */
+#ifndef NACME_WITH_ACCOUNT_ADMIN
+#define NACME_WITH_ACCOUNT_ADMIN 1
+#endif
+/* nacme_strerror() texts (about 2 KB); without them it says only "error". */
+#ifndef NACME_WITH_ERROR_TEXT
+#define NACME_WITH_ERROR_TEXT 1
+#endif
+/* Certificate revocation. */
+#ifndef NACME_WITH_REVOKE
+#define NACME_WITH_REVOKE 1
+#endif
+/* External Account Binding (CAs such as ZeroSSL require it). */
+#ifndef NACME_WITH_EAB
+#define NACME_WITH_EAB 1
+#endif
+/* ACME Renewal Information (RFC 9773) and "replaces". */
+#ifndef NACME_WITH_ARI
+#define NACME_WITH_ARI 1
+#endif
+/* tls-alpn-01: building the RFC 8737 validation certificate. */
+#ifndef NACME_WITH_TLS_ALPN
+#define NACME_WITH_TLS_ALPN 1
+#endif
+/* Choosing among alternate chains by the top issuer's name. */
+#ifndef NACME_WITH_PREFERRED_CHAIN
+#define NACME_WITH_PREFERRED_CHAIN 1
+#endif
+/* After a power loss between newOrder and storing its URL, find the order in the account's list. */
+#ifndef NACME_WITH_ORDER_LOOKUP
+#define NACME_WITH_ORDER_LOOKUP 1
 #endif
 
 /* ---- consistency checks ------------------------------------------------ */

@@ -28,6 +28,13 @@
 extern "C" {
 #endif
 
+/*
+ * nacme_sha256() - SHA-256 of data[0..len) through the crypto port, using
+ * the caller's state st. Return NACME_OK or the port's error.
+ */
+int nacme_sha256(const nacme_crypto_t *crypto, nacme_sha256_t *st, const uint8_t *data, size_t len,
+                 uint8_t digest[32]);
+
 /* base64url of a 32-byte SHA-256 value (43 characters) plus NUL. */
 #define NACME_B64_SHA256_LEN 43
 /* A JWK of P-256: {"crv":"P-256","kty":"EC","x":"<43>","y":"<43>"} */

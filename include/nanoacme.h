@@ -89,7 +89,7 @@ typedef struct nacme_order_req {
     bool reuse_key;                    /* keep the stored certificate's key */
     bool force;                        /* renew although not due; ignore stored backoff */
     uint32_t renew_days;               /* renew this many days before expiry; 0: by fraction */
-    uint8_t renew_percent;             /* renew when less than this % of the lifetime is left; 0: 33 */
+    uint8_t renew_percent;             /* renew when less than this % of the lifetime is left; 0: a third */
 } nacme_order_req_t;
 
 /* ---- renewal decision (pure; used by the engine and by callers to display) ---- */
@@ -106,7 +106,7 @@ typedef struct nacme_renew_input {
     int64_t not_after;
     int64_t ari_moment;       /* 0: no ARI moment */
     uint32_t days;            /* 0: unset */
-    uint8_t percent;          /* 0: 33 */
+    uint8_t percent;          /* 0: a third */
     bool force;
     uint32_t jitter_seed;     /* per device and certificate: spreads a fleet's renewals */
 } nacme_renew_input_t;

@@ -27,6 +27,8 @@ hex=$(arm-none-eabi-nm -S "$dir/tests/tools/context_size.o" |
 context=$((0x$hex))
 echo "context: $context bytes"
 rc=0
+# the deepest stack of core/'s own frames in a step (call graph from -fcallgraph-info=su)
+python3 "$(dirname "$0")/stack-report.py" "$dir" 2048 || rc=1
 if [ "$total_flash" -gt "$FLASH_BUDGET" ]; then
     echo "size: core/ flash $total_flash bytes exceeds the budget of $FLASH_BUDGET" >&2; rc=1
 fi

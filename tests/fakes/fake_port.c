@@ -93,6 +93,7 @@ static int st_begin(void *ctx, nacme_object_t obj, const char *scope)
     bool half;
     if (pending(fs)) return NACME_PENDING;
     if (fs->open) return NACME_ERR_STATE;
+    if (fs->cut_obj != 0 && obj == fs->cut_obj && ++fs->obj_begins == fs->cut_obj_nth) fs->dead = true;
     if (write_op(fs, &half)) return NACME_ERR_STORAGE;
     fs->open = true;
     fs->w_obj = obj;
@@ -128,13 +129,17 @@ static int st_commit(void *ctx)
     if (!fs->open) return NACME_ERR_STATE;
     if (write_op(fs, &half)) {
         /* in the middle of a commit: it is durable, but the caller never learns */
-        if (half) fake_storage_put(fs, fs->w_obj, fs->w_scope, fs->w_data, fs->w_len);
+        if (half) {
+            fake_storage_put(fs, fs->w_obj, fs->w_scope, fs->w_data, fs->w_len);
+            if (fs->w_obj == NACME_OBJ_CERT) fs->cert_commits++;
+        }
         fs->open = false;
         return NACME_ERR_STORAGE;
     }
     fake_storage_put(fs, fs->w_obj, fs->w_scope, fs->w_data, fs->w_len);
     fs->open = false;
     fs->commits++;
+    if (fs->w_obj == NACME_OBJ_CERT) fs->cert_commits++;
     return NACME_OK;
 }
 

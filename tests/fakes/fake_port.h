@@ -51,6 +51,10 @@ typedef struct fake_storage {
     unsigned pending_every; /* answer NACME_PENDING to every n-th call (0: never) */
     unsigned calls;
     unsigned commits;
+    unsigned cert_commits;  /* commits of NACME_OBJ_CERT (counting one cut mid-commit) */
+    nacme_object_t cut_obj; /* lose power at the cut_obj_nth begin() of this object (0: off) */
+    unsigned cut_obj_nth;
+    unsigned obj_begins;
 } fake_storage_t;
 
 void fake_storage_init(fake_storage_t *fs);
