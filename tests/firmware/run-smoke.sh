@@ -133,7 +133,18 @@ else
     notok "firmware received a 16 KB TLS record (exit status $rc)"; quote "$work/big.log"
 fi
 
-# 4. and 5. Certificates the firmware must refuse (NACME_ERR_TLS_VERIFY = -55).
+# 4. A body that ends when the server closes the connection (FIN without
+#    close_notify): the transport reports the close, the parser ends the body.
+run_fw close "$chain_port" /close/5000 0
+rc=$?
+if [ "$rc" -eq 0 ] && [ "$(grep -c '^http: status 200, body 5000 bytes' "$work/close.log")" -eq 1 ]; then
+    ok "firmware reads a body ended by the server closing the connection"
+else
+    notok "firmware reads a body ended by the server closing the connection (exit status $rc)"
+    quote "$work/close.log"
+fi
+
+# 5. and 6. Certificates the firmware must refuse (NACME_ERR_TLS_VERIFY = -55).
 for case in "rogue $rogue_port a server certificate from another CA" \
             "wrongname $wrongname_port a certificate not naming 10.0.2.2"; do
     set -- $case
@@ -148,7 +159,7 @@ for case in "rogue $rogue_port a server certificate from another CA" \
     fi
 done
 
-# 6. Nothing listening: the connection is refused (NACME_ERR_CONNECT = -52).
+# 7. Nothing listening: the connection is refused (NACME_ERR_CONNECT = -52).
 run_fw refused "$(free_port)" /dir 0
 rc=$?
 if [ "$rc" -eq 1 ] && grep -q '^error: TLS connect (-52)' "$work/refused.log"; then

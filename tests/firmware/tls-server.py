@@ -4,8 +4,9 @@
 GET /bytes/N answers N bytes of body written in one piece, so OpenSSL sends
 them in one TLS record of up to 16 KB (the largest a server may send); the
 X-Request-Length header gives the size of the request received (headers
-included), so a test can check that a long request arrived whole. Any other
-path answers 404. Prints "listening" once ready; stops on SIGTERM.
+included). GET /close/N answers N bytes without a length and closes the
+connection (TCP FIN, no close_notify) to end the body. Any other path
+answers 404. Prints "listening" once ready; stops on SIGTERM.
 
 Usage: tls-server.py PORT CERT_CHAIN_PEM KEY_PEM
 """
@@ -20,6 +21,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         request_len = len(self.requestline) + 2 + len(str(self.headers)) + 2
+        if self.path.startswith("/close/") and self.path[7:].isdigit():
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.end_headers()
+            self.wfile.write(b"z" * min(int(self.path[7:]), 16384))
+            self.close_connection = True
+            return
         if self.path.startswith("/bytes/") and self.path[7:].isdigit():
             body = b"y" * min(int(self.path[7:]), 16384)
             self.send_response(200)
