@@ -36,10 +36,12 @@
  * points to that descriptor, so the allocator finds the record buffer from
  * the hint alone, without a global.
  */
-typedef struct {
-    uint8_t *record_buf;
-    size_t record_size;
-    uint8_t pad[16u - sizeof(uint8_t *) - sizeof(size_t)];
+typedef union {
+    struct {
+        uint8_t *buf;
+        size_t size;
+    } record;
+    uint8_t bytes[16];
 } pool_header_t;
 
 _Static_assert(sizeof(pool_header_t) == 16u, "pool header is 16 bytes (NACME_LWIP_TLS_POOL_SIZE)");
@@ -560,7 +562,7 @@ void *nacme_lwip_tls_xmalloc(size_t size, void *heap, int type)
          * when a new one starts (no unread bytes are left in front).
          */
         pool_header_t *h = header_of(heap);
-        return size <= h->record_size ? h->record_buf : NULL;
+        return size <= h->record.size ? h->record.buf : NULL;
     }
     return wolfSSL_Malloc(size, heap, type);
 }
@@ -570,7 +572,7 @@ void nacme_lwip_tls_xfree(void *ptr, void *heap, int type)
     if (ptr == NULL || heap == NULL) {
         return;
     }
-    if (ptr == header_of(heap)->record_buf) {
+    if (ptr == header_of(heap)->record.buf) {
         return;
     }
     wolfSSL_Free(ptr, heap, type);
@@ -578,7 +580,7 @@ void nacme_lwip_tls_xfree(void *ptr, void *heap, int type)
 
 void *nacme_lwip_tls_xrealloc(void *ptr, size_t size, void *heap, int type)
 {
-    if (heap == NULL || type == DYNAMIC_TYPE_IN_BUFFER || ptr == header_of(heap)->record_buf) {
+    if (heap == NULL || type == DYNAMIC_TYPE_IN_BUFFER || ptr == header_of(heap)->record.buf) {
         return NULL;
     }
     return wolfSSL_Realloc(ptr, size, heap, type);
@@ -604,8 +606,8 @@ int nacme_lwip_tls_init(nacme_lwip_tls_t *t, const nacme_lwip_tls_config_t *cfg)
     /* The context, and every later allocation, comes from the pool; one session at a time. */
     pool_header_t *h = (pool_header_t *)(void *)cfg->pool;
     memset(h, 0, sizeof(*h));
-    h->record_buf = cfg->record_buf;
-    h->record_size = cfg->record_buf_size;
+    h->record.buf = cfg->record_buf;
+    h->record.size = cfg->record_buf_size;
     WOLFSSL_CTX *ctx = NULL;
     if (wolfSSL_CTX_load_static_memory(&ctx, wolfTLSv1_3_client_method_ex,
                                        cfg->pool + sizeof(pool_header_t),
