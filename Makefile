@@ -5,7 +5,10 @@
 #   make test       every test suite; the last line counts test cases
 #   make test-unit  unit tests natively under ASan + UBSan
 #   make test-qemu  unit tests cross-built for armhf and big-endian MIPS under qemu-user
-#   make size       Cortex-M3 flash/RAM of core/ per file, and the context size
+#   make size       Cortex-M3 flash/RAM of core/ per file, the context size, and
+#                   the firmware's flash/RAM per component
+#   make firmware   the Cortex-M3 demo firmware for QEMU mps2-an385 (build/fw/firmware.elf)
+#   make test-firmware-smoke  boot it under qemu-system-arm against a local Pebble
 #   make install PREFIX=/usr/local
 #
 # Build flavors live side by side under build/: native (library), asan (unit
@@ -18,7 +21,7 @@ BUILD ?= build
 RESULTS := $(BUILD)/results
 # make test fails when fewer test cases than this ran (a suite that silently
 # stopped running would otherwise go unnoticed).
-TEST_MIN_CASES := 690
+TEST_MIN_CASES := 697
 
 # Quiet build lines ("CC asan core/json.c"); make V=1 shows whole commands.
 ifeq ($(V),1)
@@ -35,6 +38,8 @@ CC := gcc
 endif
 AR ?= ar
 CLANG ?= clang
+empty :=
+space := $(empty) $(empty)
 
 # ---- sources -----------------------------------------------------------------
 CORE_SRC := $(sort $(wildcard core/*.c))
@@ -201,7 +206,7 @@ test: deps
 	@rc=0; $(MAKE) --no-print-directory -k test-suites || rc=$$?; \
 	    scripts/test-summary.sh $(RESULTS) $(TEST_MIN_CASES) $$rc
 
-test-suites: test-unit test-guards test-install test-fuzz-replay test-qemu
+test-suites: test-unit test-guards test-install test-fuzz-replay test-qemu test-firmware-smoke
 
 RUN_SUITE := scripts/run-suite.sh $(RESULTS)
 
@@ -281,9 +286,78 @@ fuzz: deps $(FUZZ_BINS)
 test-fuzz-replay: $(FUZZ_BINS)
 	@$(RUN_SUITE) fuzz-replay scripts/fuzz-replay.sh $(BUILD)/fuzz $(FUZZ_NAMES)
 
+# ---- firmware (Cortex-M3, QEMU mps2-an385) ------------------------------------------
+# lwIP and wolfSSL come from Debian's source packages, built once per
+# configuration by scripts/fw-libs.sh into the cache (FW_PREFIX). core/ is
+# linked from the m3 objects (same code generation flags). The trust anchor
+# is FW_CA_DER (the test CA), turned into a C array in the build folder.
+FW_BOARD := qemu/mps2-an385
+FW_DIR := $(BUILD)/fw
+FW_ARCH := -mcpu=cortex-m3 -mthumb
+FW_LIB_CFLAGS := $(FW_ARCH) -Os -g -ffunction-sections -fdata-sections -fno-common
+FW_CFLAGS := $(FW_LIB_CFLAGS) -fstack-usage -DWOLFSSL_USER_SETTINGS $(WARN)
+FW_SRC := $(sort $(wildcard $(FW_BOARD)/*.c)) platforms/lwip/tls_transport.c
+FW_OBJS := $(patsubst %.c,$(FW_DIR)/%.o,$(FW_SRC)) $(FW_DIR)/gen/trust_anchor.o
+FW_CA_DER ?= $(FW_DIR)/pki/ca.der
+FW_INC = -I$(FW_BOARD) -Iplatforms/lwip $(INCLUDES) -I$(FW_PREFIX)/include
+FW_LDFLAGS := $(FW_ARCH) -nostartfiles --specs=nano.specs -Wl,--gc-sections -T $(FW_BOARD)/mps2.ld \
+              -Wl,-Map,$(FW_DIR)/firmware.map -Wl,--wrap=wolfSSL_Malloc -Wl,--no-warn-rwx-segments
+# Must never be linked: the firmware has no heap.
+FW_FORBIDDEN := malloc _malloc_r calloc _calloc_r realloc _realloc_r free _free_r strdup _strdup_r _sbrk sbrk
+
+.PHONY: firmware fw-image test-firmware-smoke
+firmware: deps
+	@prefix=$$(FW_CFLAGS="$(FW_LIB_CFLAGS)" scripts/fw-libs.sh $(FW_BOARD)) && \
+	    if [ "$$(cat $(FW_DIR)/.prefix 2>/dev/null)" != "$$prefix" ]; then \
+	        rm -rf $(FW_DIR)/$(FW_BOARD) $(FW_DIR)/platforms $(FW_DIR)/firmware.elf && mkdir -p $(FW_DIR) && \
+	        echo "$$prefix" > $(FW_DIR)/.prefix; fi && \
+	    $(MAKE) --no-print-directory fw-image FW_PREFIX=$$prefix
+
+# Inner target of firmware (needs FW_PREFIX).
+fw-image: $(FW_DIR)/firmware.elf
+
+$(FW_DIR)/%.o: %.c
+	@mkdir -p $(@D)
+	$(call msg,CC fw $<)
+	$(Q)$(m3_CC) $(FW_CFLAGS) $(FW_INC) -MMD -MP -c $< -o $@
+
+$(FW_DIR)/gen/trust_anchor.o: $(FW_DIR)/gen/trust_anchor.c
+	@mkdir -p $(@D)
+	$(call msg,CC fw $<)
+	$(Q)$(m3_CC) $(FW_LIB_CFLAGS) -c $< -o $@
+
+# Regenerated from FW_CA_DER on every build, replaced only when it changed
+# (so the image is relinked exactly when the trust anchor changes).
+.PHONY: fw-trust-anchor
+$(FW_DIR)/gen/trust_anchor.c: fw-trust-anchor
+	@mkdir -p $(@D)
+	@if [ "$(FW_CA_DER)" = "$(FW_DIR)/pki/ca.der" ] && [ ! -s "$(FW_CA_DER)" ]; then \
+	    tests/firmware/gen-pki.sh $(FW_DIR)/pki; fi
+	@scripts/bin-to-c.sh fw_trust_anchor $(FW_CA_DER) > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(FW_DIR)/libnacme_core.a: $(m3_CORE_OBJS)
+	@rm -f $@
+	$(Q)$(m3_AR) rcs $@ $^
+
+$(FW_DIR)/firmware.elf: $(FW_OBJS) $(FW_DIR)/libnacme_core.a $(FW_BOARD)/mps2.ld
+	$(call msg,LD $@)
+	$(Q)$(m3_CC) $(FW_LDFLAGS) -o $@ $(FW_OBJS) $(FW_DIR)/libnacme_core.a \
+	    -L$(FW_PREFIX)/lib -lwolfssl -llwip
+	@bad=$$(arm-none-eabi-nm $@ | awk '{ print $$NF }' | grep -x -E '$(subst $(space),|,$(FW_FORBIDDEN))'); \
+	    if [ -n "$$bad" ]; then echo "firmware: heap functions linked:" $$bad >&2; rm -f $@; exit 1; fi
+
+# The script builds the firmware with its own test CA (a recursive make);
+# core's m3 objects are made here first so a parallel `make test` does not
+# build them twice at once.
+test-firmware-smoke: deps $(m3_CORE_OBJS)
+	@mkdir -p $(RESULTS)
+	@$(RUN_SUITE) firmware-smoke tests/firmware/run-smoke.sh
+
 # ---- size report ---------------------------------------------------------------------
-size: deps $(m3_CORE_OBJS) $(BUILD)/m3/tests/tools/context_size.o
-	@scripts/size-report.sh $(BUILD)/m3
+size: deps $(m3_CORE_OBJS) $(BUILD)/m3/tests/tools/context_size.o firmware
+	@rc=0; scripts/size-report.sh $(BUILD)/m3 || rc=1; \
+	    scripts/fw-size.sh $(FW_DIR)/firmware.elf $(FW_DIR)/firmware.map || rc=1; exit $$rc
 
 $(BUILD)/m3/tests/tools/context_size.o: tests/tools/context_size.c $(PUBLIC_HEADERS) | $(BUILD)/m3/include/jsmn.h
 	@mkdir -p $(@D)
