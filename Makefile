@@ -45,6 +45,7 @@ space := $(empty) $(empty)
 CORE_SRC := $(sort $(wildcard core/*.c))
 CRYPTO_SRC := $(sort $(wildcard crypto/wolfcrypt/*.c))
 LINUX_SRC := $(sort $(wildcard platforms/linux/*.c))
+APP_SRC := $(sort $(wildcard apps/nanoacme/*.c))
 TEST_SRC := $(sort $(wildcard tests/*/test_*.c))
 TEST_SUPPORT_SRC := $(sort $(wildcard tests/support/*.c tests/fakes/*.c))
 PUBLIC_HEADERS := $(sort $(wildcard include/*.h port/*.h))
@@ -105,7 +106,7 @@ m3_AR := arm-none-eabi-ar
 .PHONY: all deps test test-suites test-unit test-guards test-install test-qemu test-qemu-armhf \
         test-qemu-mips cross-tests size install uninstall clean lib
 
-all: lib $(BUILD)/nanoacme.pc
+all: lib $(BUILD)/native/nanoacme $(BUILD)/nanoacme.pc
 
 lib: $(BUILD)/native/libnanoacme.a
 
@@ -150,6 +151,18 @@ $(1)_CORE_OBJS := $$(patsubst %.c,$(BUILD)/$(1)/%.o,$(CORE_SRC))
 $(1)_CRYPTO_OBJS := $$(patsubst %.c,$(BUILD)/$(1)/%.o,$(CRYPTO_SRC))
 $(1)_LINUX_OBJS := $$(patsubst %.c,$(BUILD)/$(1)/%.o,$(LINUX_SRC))
 $(1)_SUPPORT_OBJS := $$(patsubst %.c,$(BUILD)/$(1)/%.o,$(TEST_SUPPORT_SRC))
+$(1)_APP_OBJS := $$(patsubst %.c,$(BUILD)/$(1)/%.o,$(APP_SRC))
+
+# the nanoacme command
+$(BUILD)/$(1)/apps/%.o: apps/%.c | $(BUILD)/$(1)/include/jsmn.h
+	@mkdir -p $$(@D)
+	$$(call msg,CC $(1) $$<)
+	$(Q)$$($(1)_CC) $$($(1)_CFLAGS) $(WARN) -D_GNU_SOURCE $(INCLUDES) $$($(1)_INC) -Icrypto/wolfcrypt -Iplatforms/linux \
+	    -MMD -MP -c $$< -o $$@
+
+$(BUILD)/$(1)/nanoacme: $$($(1)_APP_OBJS) $(BUILD)/$(1)/libnanoacme.a
+	$$(call msg,LD $$@)
+	$(Q)$$($(1)_CC) $$($(1)_CFLAGS) -o $$@ $$($(1)_APP_OBJS) $(BUILD)/$(1)/libnanoacme.a $$(filter-out -lcmocka,$$($(1)_LIBS))
 
 $(BUILD)/$(1)/libnanoacme.a: $$($(1)_CORE_OBJS) $$($(1)_CRYPTO_OBJS) $$($(1)_LINUX_OBJS)
 	@rm -f $$@
@@ -191,12 +204,17 @@ install: all
 	install -m 644 $(BUILD)/native/libnanoacme.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/nanoacme/
 	install -m 644 $(BUILD)/nanoacme.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
-	@if [ -x $(BUILD)/native/nanoacme ]; then \
-	    install -d $(DESTDIR)$(PREFIX)/bin && install -m 755 $(BUILD)/native/nanoacme $(DESTDIR)$(PREFIX)/bin/; fi
+	install -m 644 crypto/wolfcrypt/nacme_wolfcrypt.h platforms/linux/nacme_linux.h \
+	    platforms/linux/nacme_linux_loop.h $(wildcard platforms/linux/nacme_linux_challenge.h) \
+	    $(DESTDIR)$(PREFIX)/include/nanoacme/
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/native/nanoacme $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 apps/nanoacme/nanoacme.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/include/nanoacme $(DESTDIR)$(PREFIX)/lib/libnanoacme.a \
-	       $(DESTDIR)$(PREFIX)/lib/pkgconfig/nanoacme.pc $(DESTDIR)$(PREFIX)/bin/nanoacme
+	       $(DESTDIR)$(PREFIX)/lib/pkgconfig/nanoacme.pc $(DESTDIR)$(PREFIX)/bin/nanoacme \
+	       $(DESTDIR)$(PREFIX)/share/man/man1/nanoacme.1
 
 # ---- tests -----------------------------------------------------------------------
 # make test: install dependencies, run every suite (continuing past failures),

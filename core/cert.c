@@ -79,9 +79,11 @@ static int check_leaf(nacme_t *c, const nacme_x509_t *x)
         NACME_LOG_ERROR(c, "the issued certificate is not valid now");
         return NACME_ERR_CERT_VALIDITY;
     }
-    c->leaf_not_before = x->not_before;
-    c->leaf_not_after = x->not_after;
-    c->jitter_seed = nacme_fnv1a(NACME_FNV_INIT, x->public_key.ptr, x->public_key.len);
+    nacme_renew_input_t in;
+    nacme_renew_input_of(&in, x);
+    c->leaf_not_before = in.not_before;
+    c->leaf_not_after = in.not_after;
+    c->jitter_seed = in.jitter_seed;
     return NACME_OK;
 }
 

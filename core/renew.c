@@ -39,6 +39,13 @@ int64_t nacme_renew_time(const nacme_renew_input_t *in, nacme_renew_reason_t *wh
 }
 
 
+void nacme_renew_input_of(nacme_renew_input_t *in, const nacme_x509_t *leaf)
+{
+    in->not_before = leaf->not_before;
+    in->not_after = leaf->not_after;
+    in->jitter_seed = nacme_fnv1a(NACME_FNV_INIT, leaf->public_key.ptr, leaf->public_key.len);
+}
+
 /* ---- state object -------------------------------------------------------------- */
 
 static int64_t json_i64(const nacme_t *c, const char *key)
@@ -116,10 +123,12 @@ static int take_leaf(nacme_t *c)
         NACME_LOG_ERROR(c, "the stored certificate of %s is unreadable", nacme_cert_name(c));
         return NACME_ERR_STORAGE_CORRUPT;
     }
-    c->leaf_not_before = x.not_before;
-    c->leaf_not_after = x.not_after;
+    nacme_renew_input_t in;
+    nacme_renew_input_of(&in, &x);
+    c->leaf_not_before = in.not_before;
+    c->leaf_not_after = in.not_after;
+    c->jitter_seed = in.jitter_seed;
     c->result.not_after = x.not_after;
-    c->jitter_seed = nacme_fnv1a(NACME_FNV_INIT, x.public_key.ptr, x.public_key.len);
     c->certid = NACME_NOSTR;
     if (NACME_WITH_ARI && x.aki_key_id.len > 0) {
         /* RFC 9773: base64url(keyIdentifier) "." base64url(serial content bytes) */

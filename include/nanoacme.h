@@ -112,6 +112,13 @@ typedef struct nacme_renew_input {
 } nacme_renew_input_t;
 
 /*
+ * nacme_renew_input_of() - fill the certificate part of *in (validity and
+ * the per-certificate jitter seed, from its public key) from a parsed leaf;
+ * the policy fields (ari_moment, days, percent, force) are left as they are.
+ */
+void nacme_renew_input_of(nacme_renew_input_t *in, const nacme_x509_t *leaf);
+
+/*
  * nacme_renew_time() - when a certificate is due for renewal, and why.
  * Precedence: forced (now: returns INT64_MIN), the ARI moment, `days` before
  * notAfter, else when less than `percent` of the lifetime remains. The days

@@ -137,7 +137,7 @@ bool nacme_linux_name_ok(const char *name)
         char ch = name[n];
         bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
                   ch == '_' || ch == '.';
-        if (n >= NACME_LINUX_NAME_MAX || !ok) return false;
+        if (n >= NACME_LINUX_DNS_NAME_MAX || !ok) return false;
     }
     return n > 0;
 }

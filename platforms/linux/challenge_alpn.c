@@ -140,9 +140,9 @@ static void handshake(nacme_linux_alpn_t *a, nacme_linux_alpn_conn_t *c)
 }
 
 /* The SNI as a checked, NUL-terminated name into name; false when absent or not a name. */
-static bool sni_text(const nacme_linux_tls_hello_t *h, char name[NACME_LINUX_NAME_MAX + 1])
+static bool sni_text(const nacme_linux_tls_hello_t *h, char name[NACME_LINUX_DNS_NAME_MAX + 1])
 {
-    if (h->sni == NULL || h->sni_len == 0 || h->sni_len > NACME_LINUX_NAME_MAX) return false;
+    if (h->sni == NULL || h->sni_len == 0 || h->sni_len > NACME_LINUX_DNS_NAME_MAX) return false;
     memcpy(name, h->sni, h->sni_len);
     name[h->sni_len] = '\0';
     return nacme_linux_name_ok(name); /* also refuses a NUL inside */
@@ -170,7 +170,7 @@ static void choose(nacme_linux_alpn_t *a, nacme_linux_alpn_conn_t *c, size_t rec
         refuse(a, c, ALERT_NO_APPLICATION_PROTOCOL);
         return;
     }
-    char name[NACME_LINUX_NAME_MAX + 1];
+    char name[NACME_LINUX_DNS_NAME_MAX + 1];
     bool named = sni_text(&h, name);
     const nacme_linux_alpn_entry_t *e = named ? lookup(a, name) : NULL;
     if (e == NULL) {
@@ -351,14 +351,14 @@ static void entry_clear(nacme_linux_alpn_entry_t *e)
 }
 
 /* The SNI a validation of ch arrives with, lower case, into name. */
-static bool sni_name(const nacme_challenge_t *ch, char name[NACME_LINUX_NAME_MAX + 1])
+static bool sni_name(const nacme_challenge_t *ch, char name[NACME_LINUX_DNS_NAME_MAX + 1])
 {
     if (ch->identifier == NULL || ch->wildcard) return false;
     if (ch->id_type == NACME_ID_IP) {
         uint8_t ip[16];
         size_t len = 0;
         return nacme_ip_parse(ch->identifier, strlen(ch->identifier), ip, &len) == NACME_OK &&
-               nacme_ip_reverse_name(ip, len, name, NACME_LINUX_NAME_MAX + 1) == NACME_OK;
+               nacme_ip_reverse_name(ip, len, name, NACME_LINUX_DNS_NAME_MAX + 1) == NACME_OK;
     }
     if (ch->id_type != NACME_ID_DNS || !nacme_linux_name_ok(ch->identifier)) return false;
     size_t n = strlen(ch->identifier);
@@ -399,7 +399,7 @@ int nacme_linux_alpn_init(nacme_linux_alpn_t *a, const nacme_linux_challenge_cfg
 int nacme_linux_alpn_publish(nacme_linux_alpn_t *a, const nacme_challenge_t *ch)
 {
     if (a == NULL || ch == NULL || a->loop == NULL) return NACME_ERR_ARG;
-    char name[NACME_LINUX_NAME_MAX + 1];
+    char name[NACME_LINUX_DNS_NAME_MAX + 1];
     if (!sni_name(ch, name)) {
         nacme_linux_log(&a->log, NACME_LOG_LEVEL_ERROR, "tls-alpn-01: identifier unusable");
         return NACME_ERR_CHALLENGE;
@@ -467,7 +467,7 @@ int nacme_linux_alpn_publish(nacme_linux_alpn_t *a, const nacme_challenge_t *ch)
 int nacme_linux_alpn_unpublish(nacme_linux_alpn_t *a, const nacme_challenge_t *ch)
 {
     if (a == NULL || ch == NULL) return NACME_ERR_ARG;
-    char name[NACME_LINUX_NAME_MAX + 1];
+    char name[NACME_LINUX_DNS_NAME_MAX + 1];
     if (!sni_name(ch, name)) return NACME_ERR_CHALLENGE;
     nacme_linux_alpn_entry_t *e = entry_of(a, name);
     bool others = false;

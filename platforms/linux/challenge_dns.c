@@ -141,14 +141,14 @@ static int spawn(nacme_linux_dns_t *d, bool is_del, const char *fqdn, const char
 static int run(nacme_linux_dns_t *d, const nacme_challenge_t *ch, bool is_del)
 {
     if (d == NULL || ch == NULL || d->hook == NULL) return NACME_ERR_ARG;
-    char fqdn[NACME_LINUX_NAME_MAX + 1];
+    char fqdn[NACME_LINUX_DNS_NAME_MAX + 1];
     const char *id = ch->identifier;
     if (id != NULL && id[0] == '*' && id[1] == '.') id += 2;
     const char *value = ch->dns_txt_value;
     size_t vlen = value ? strlen(value) : 0;
     bool value_ok = vlen > 0 && vlen < sizeof d->value && nacme_linux_token_ok(value);
     if (ch->id_type != NACME_ID_DNS || !nacme_linux_name_ok(id) || !value_ok ||
-        strlen(FQDN_PREFIX) + strlen(id) > NACME_LINUX_NAME_MAX) {
+        strlen(FQDN_PREFIX) + strlen(id) > NACME_LINUX_DNS_NAME_MAX) {
         nacme_linux_log(&d->log, NACME_LOG_LEVEL_ERROR, "dns-01 hook: identifier or TXT value unusable");
         return NACME_ERR_CHALLENGE;
     }

@@ -132,3 +132,24 @@ int nacme_linux_fs_remove_dir(const char *path)
     if (rmdir(path) != 0 && errno != ENOENT) return NACME_ERR_STORAGE;
     return NACME_OK;
 }
+
+int nacme_linux_write_file_atomic(const char *dir, const char *name, const void *data, size_t len,
+                                  unsigned mode)
+{
+    char tmp[NACME_LINUX_NAME_MAX + 32];
+    int rc = nacme_linux_fs_path(tmp, sizeof tmp, ".%s.tmp-%ld", name, (long)getpid());
+    if (rc != NACME_OK) return rc;
+    if ((rc = nacme_linux_fs_mkdir(dir)) != NACME_OK) return rc;
+    const uint8_t *parts[1] = {data};
+    size_t lens[1] = {len};
+    char from[NACME_LINUX_PATH_CAP], to[NACME_LINUX_PATH_CAP];
+    if ((rc = nacme_linux_fs_path(from, sizeof from, "%s/%s", dir, tmp)) != NACME_OK) return rc;
+    if ((rc = nacme_linux_fs_path(to, sizeof to, "%s/%s", dir, name)) != NACME_OK) return rc;
+    (void)unlink(from); /* a leftover of a crashed run of this pid */
+    if ((rc = nacme_linux_fs_write_file(dir, tmp, (mode_t)mode, parts, lens, 1)) != NACME_OK) return rc;
+    if (rename(from, to) != 0) {
+        (void)unlink(from);
+        return NACME_ERR_STORAGE;
+    }
+    return nacme_linux_fs_sync_dir(dir);
+}

@@ -263,6 +263,15 @@ int nacme_linux_storage_name(const char *scope, bool cert_name, char *out, size_
 int nacme_linux_storage_path(const nacme_linux_storage_t *s, nacme_object_t obj, const char *scope,
                              char *out, size_t cap);
 
+/*
+ * nacme_linux_write_file_atomic() - replace dir/name with data (mode, e.g.
+ * 0600): a temporary file in dir, fsync, rename over, fsync dir; dir is
+ * created 0700 when missing. For the command's own small files next to the
+ * storage's. Return NACME_OK, NACME_ERR_TOO_LARGE (path), NACME_ERR_STORAGE.
+ */
+int nacme_linux_write_file_atomic(const char *dir, const char *name, const void *data, size_t len,
+                                  unsigned mode);
+
 /* ---- lock -------------------------------------------------------------------------- */
 
 /*

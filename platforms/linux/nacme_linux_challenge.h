@@ -53,7 +53,7 @@ extern "C" {
 /* Longest key authorization: token "." base64url(SHA-256 thumbprint). */
 #define NACME_LINUX_KEY_AUTH_MAX (NACME_LINUX_TOKEN_MAX + 1 + 43)
 /* Longest DNS name (RFC 1035) and so longest SNI accepted. */
-#define NACME_LINUX_NAME_MAX 253
+#define NACME_LINUX_DNS_NAME_MAX 253
 /* http-01: connections served at once, and the size bound of a request head. */
 #ifndef NACME_LINUX_HTTP_CONNS
 #define NACME_LINUX_HTTP_CONNS 8
@@ -148,7 +148,7 @@ typedef struct nacme_linux_webroot {
 
 typedef struct nacme_linux_alpn_entry {
     bool used;
-    char name[NACME_LINUX_NAME_MAX + 1]; /* SNI served: the DNS name, or the reverse name of an IP */
+    char name[NACME_LINUX_DNS_NAME_MAX + 1]; /* SNI served: the DNS name, or the reverse name of an IP */
     void *ctx;                    /* WOLFSSL_CTX * with its certificate and key */
 } nacme_linux_alpn_entry_t;
 
@@ -188,7 +188,7 @@ typedef struct nacme_linux_dns {
     bool killed;                  /* killed at the time bound */
     int status;
     uint64_t started;
-    char fqdn[NACME_LINUX_NAME_MAX + 1];
+    char fqdn[NACME_LINUX_DNS_NAME_MAX + 1];
     char value[64];
     /* settle(): a publish happened since the last settle, and since when it waits */
     bool unsettled;

@@ -1072,6 +1072,9 @@ static void emit(fake_net_t *n, struct resp *r, bool head, bool with_nonce)
             off += c;
         }
         used += (size_t)snprintf(o + used, cap - used, "0\r\n\r\n");
+    } else if (head) {
+        /* like Pebble (Go): a HEAD answer has no Content-Length at all */
+        used += (size_t)snprintf(o + used, cap - used, "\r\n");
     } else {
         used += (size_t)snprintf(o + used, cap - used, "Content-Length: %zu\r\n\r\n", r->blen);
         if (!head) {

@@ -350,10 +350,10 @@ static void test_bad_material(void **state)
     nacme_challenge_t c = dns_ch("192.0.2.1", false, V1);
     c.id_type = NACME_ID_IP;
     assert_int_equal(f->port.publish(f->port.ctx, &c), NACME_ERR_CHALLENGE);
-    char long_name[NACME_LINUX_NAME_MAX + 2];
+    char long_name[NACME_LINUX_DNS_NAME_MAX + 2];
     memset(long_name, 'a', sizeof long_name - 1);
     long_name[sizeof long_name - 1] = '\0';
-    long_name[NACME_LINUX_NAME_MAX - 16 + 1] = '\0'; /* one over with the prefix */
+    long_name[NACME_LINUX_DNS_NAME_MAX - 16 + 1] = '\0'; /* one over with the prefix */
     static const char *const names[] = {"", "a b", "a/b", "-x;rm", "ex\xc3\xa9.org", "*.", NULL};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         c = dns_ch(names[i], false, V1);
@@ -371,7 +371,7 @@ static void test_bad_material(void **state)
     assert_logged(f, "dns-01 hook: identifier or TXT value unusable");
     assert_calls(f, NULL); /* the hook never ran */
     /* the longest name that fits runs */
-    long_name[NACME_LINUX_NAME_MAX - 16] = '\0';
+    long_name[NACME_LINUX_DNS_NAME_MAX - 16] = '\0';
     assert_int_equal(add(f, long_name, false, V1), NACME_OK);
     fx_free(f);
 }
