@@ -94,6 +94,16 @@ mips_INC := -I$(BUILD)/mips/include -I$(CROSS_PREFIX)/include
 mips_QEMU := qemu-mips -L /usr/mips-linux-gnu
 mips_AR := mips-linux-gnu-ar
 
+# cmd: the nanoacme command, linked statically with a wolfSSL built from
+# Debian's source package with only what nanoacme uses (CMD_PREFIX from
+# scripts/cross-libs.sh native): Debian's libwolfssl has every feature on,
+# and its fixed-point ECC cache alone takes 3 MB of heap per handshake.
+cmd_CC := $(CC)
+cmd_CFLAGS := -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong -DWOLFSSL_USER_SETTINGS
+cmd_LIBS := -L$(CMD_PREFIX)/lib -lwolfssl -lm
+cmd_INC := -I$(BUILD)/cmd/include -I$(CMD_PREFIX)/include
+cmd_AR := $(AR)
+
 # m3: core/ for Cortex-M3, as firmware builds it (size report, design guards)
 m3_CC := arm-none-eabi-gcc
 m3_CFLAGS := -mcpu=cortex-m3 -mthumb -Os -ffunction-sections -fdata-sections \
@@ -106,17 +116,32 @@ m3_AR := arm-none-eabi-ar
 .PHONY: all deps test test-suites test-unit test-guards test-install test-qemu test-qemu-armhf \
         test-qemu-mips cross-tests size install uninstall clean lib
 
-all: lib $(BUILD)/native/nanoacme $(BUILD)/nanoacme.pc
+all: lib command $(BUILD)/nanoacme.pc
+
+# The command (build/cmd/nanoacme) with its own wolfSSL (see the cmd flavor).
+.PHONY: command
+command: deps
+	@prefix=$$(scripts/cross-libs.sh native) && \
+	    if [ "$$(cat $(BUILD)/cmd/.prefix 2>/dev/null)" != "$$prefix" ]; then \
+	        rm -rf $(BUILD)/cmd && mkdir -p $(BUILD)/cmd && echo "$$prefix" > $(BUILD)/cmd/.prefix; fi && \
+	    $(MAKE) --no-print-directory $(BUILD)/cmd/nanoacme CMD_PREFIX=$$prefix
 
 lib: $(BUILD)/native/libnanoacme.a
 
 deps:
 	@scripts/deps.sh
 
-.PHONY: demo
-demo:
-	@echo "make demo: the nanoacme command does not exist yet (it arrives with the Linux platform); nothing to run" >&2
-	@exit 2
+# make demo: a certificate from a local Pebble with the built-in http-01
+# server, shown and served once over TLS (scripts/demo.sh);
+# make demo SERVER=URL NAME=host runs against another ACME server.
+.PHONY: demo bench
+demo: command
+	@SERVER="$(SERVER)" NAME="$(NAME)" DEMO_ARGS="$(DEMO_ARGS)" scripts/demo.sh
+
+# make bench: medians over BENCH_N issuances against a local Pebble (scripts/bench.sh).
+BENCH_N ?= 10
+bench: command
+	@scripts/bench.sh $(BENCH_N) $(BENCH_N)
 
 # ---- per-flavor rules ------------------------------------------------------------
 # $(1) = flavor. Objects mirror the source tree under build/<flavor>/.
@@ -177,7 +202,7 @@ $(BUILD)/$(1)/tests/bin/%: $(BUILD)/$(1)/tests/core/%.o $(BUILD)/$(1)/libnanoacm
 $(1)_TEST_BINS := $$(addprefix $(BUILD)/$(1)/tests/bin/,$(TEST_NAMES))
 endef
 
-$(foreach f,native asan armhf mips m3,$(eval $(call flavor_rules,$(f))))
+$(foreach f,native asan armhf mips m3 cmd,$(eval $(call flavor_rules,$(f))))
 
 # Tests live in tests/<area>/test_*.c; one binary per file. The pattern rule
 # above names tests/core; other areas get the same rule here.
@@ -208,7 +233,7 @@ install: all
 	    platforms/linux/nacme_linux_loop.h $(wildcard platforms/linux/nacme_linux_challenge.h) \
 	    $(DESTDIR)$(PREFIX)/include/nanoacme/
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 $(BUILD)/native/nanoacme $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(BUILD)/cmd/nanoacme $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 apps/nanoacme/nanoacme.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 uninstall:
@@ -224,7 +249,13 @@ test: deps
 	@rc=0; $(MAKE) --no-print-directory -k test-suites || rc=$$?; \
 	    scripts/test-summary.sh $(RESULTS) $(TEST_MIN_CASES) $$rc
 
-test-suites: test-unit test-guards test-install test-fuzz-replay test-qemu test-firmware-smoke
+test-suites: test-unit test-guards test-install test-fuzz-replay test-integration test-qemu test-firmware-smoke
+
+# The command against a real Pebble on loopback (tests/integration/run.sh).
+.PHONY: test-integration
+test-integration: command
+	@mkdir -p $(RESULTS)
+	@$(RUN_SUITE) integration tests/integration/run.sh $(BUILD)/cmd/nanoacme
 
 RUN_SUITE := scripts/run-suite.sh $(RESULTS)
 
@@ -270,10 +301,13 @@ test-qemu-armhf test-qemu-mips: test-qemu-%: deps
 	    $(MAKE) --no-print-directory cross-tests ARCH=$* CROSS_PREFIX=$$prefix
 
 # Inner target of test-qemu-*: build and run one architecture's tests.
-cross-tests: $($(ARCH)_TEST_BINS) testdata
+cross-tests: $($(ARCH)_TEST_BINS) testdata $(if $(filter armhf,$(ARCH)),$(BUILD)/armhf/nanoacme)
 	@rc=0; for t in $($(ARCH)_TEST_BINS); do \
 	    $(RUN_SUITE) $(ARCH)-$$(basename $$t) $($(ARCH)_QEMU) $$t || rc=1; \
-	done; exit $$rc
+	done; \
+	if [ "$(ARCH)" = armhf ]; then \
+	    $(RUN_SUITE) armhf-integration tests/integration/run.sh $(BUILD)/armhf/nanoacme $(armhf_QEMU) || rc=1; \
+	fi; exit $$rc
 
 # ---- fuzzing ---------------------------------------------------------------------
 # tests/fuzz/fuzz_NAME.c is a libFuzzer harness over core/; its corpus is

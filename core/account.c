@@ -262,6 +262,7 @@ int nacme_state_account(nacme_t *c)
         rc = post_new_account(c, P_ACCOUNT_LOOKUP, c->roll_recover ? A_JWK_NEW : A_JWK_ACCOUNT);
         if (rc == NACME_PENDING) return rc;
         if (rc == NACME_ERR_PROBLEM && problem_is(c, "accountDoesNotExist")) {
+            memset(&c->problem, 0, sizeof c->problem); /* an expected answer, not a failure */
             if (c->roll_recover) {
                 NACME_LOG_INFO(c, "key rollover had not happened: keeping the current key");
                 c->port->crypto.key_release(c->port->crypto.ctx, c->new_key);

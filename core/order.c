@@ -755,6 +755,40 @@ static bool order_dead(const nacme_t *c)
            c->err == NACME_ERR_NO_CHALLENGE;
 }
 
+/*
+ * Failures that say nothing about the CA (it was not reached, or the device
+ * or its configuration is at fault) record no backoff: the next run should
+ * try as soon as the cause is fixed. Everything the CA answered does.
+ */
+static bool worth_backoff(int err)
+{
+    switch (err) {
+    case NACME_ERR_CANCELLED:
+    case NACME_ERR_BACKOFF:
+    case NACME_ERR_ARG:
+    case NACME_ERR_CONNECT:
+    case NACME_ERR_RESOLVE:
+    case NACME_ERR_TLS:
+    case NACME_ERR_TLS_VERIFY:
+    case NACME_ERR_IO:
+    case NACME_ERR_STORAGE:
+    case NACME_ERR_STORAGE_CORRUPT:
+    case NACME_ERR_ENTROPY:
+    case NACME_ERR_CRYPTO:
+    case NACME_ERR_KEY:
+    case NACME_ERR_CHALLENGE:
+    case NACME_ERR_TIME_UNKNOWN:
+    case NACME_ERR_LOCKED:
+    case NACME_ERR_EAB_REQUIRED:
+    case NACME_ERR_TOS_REQUIRED:
+    case NACME_ERR_PROFILE:
+    case NACME_ERR_UNSUPPORTED:
+        return false;
+    default:
+        return true;
+    }
+}
+
 /* Backoff before the next attempt after `failures` failures: 5 min doubling, at most a day. */
 static int64_t backoff_s(uint16_t failures)
 {
@@ -811,8 +845,7 @@ int nacme_state_fail(nacme_t *c)
 
     case S_FAIL_STATE_WRITE:
         /* remember when the next attempt may start (survives restarts) */
-        if ((c->op != OP_ISSUE && c->op != OP_RENEW) || c->err == NACME_ERR_CANCELLED ||
-            c->err == NACME_ERR_BACKOFF || c->err == NACME_ERR_ARG) {
+        if ((c->op != OP_ISSUE && c->op != OP_RENEW) || !worth_backoff(c->err)) {
             nacme_set_state(c, S_FAILED);
             return NACME_OK;
         }

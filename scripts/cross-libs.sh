@@ -4,7 +4,7 @@
 # $NACME_CACHE (default ~/.cache/nanoacme), keyed by the source versions, the
 # compiler and a hash of the flags, settings and this script, so a second run
 # (and CI on the same machine) reuses them.
-# Usage: scripts/cross-libs.sh armhf|mips
+# Usage: scripts/cross-libs.sh armhf|mips|native
 set -eu
 arch=$1
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,12 +13,15 @@ cache=${NACME_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nanoacme}
 case "$arch" in
     armhf) cc=arm-linux-gnueabihf-gcc; ar=arm-linux-gnueabihf-ar ;;
     mips)  cc=mips-linux-gnu-gcc;     ar=mips-linux-gnu-ar ;;
-    *) echo "cross-libs: unknown arch $arch (armhf or mips)" >&2; exit 2 ;;
+    # the command's own wolfSSL: only what nanoacme uses, linked statically
+    native) cc=gcc; ar=ar ;;
+    *) echo "cross-libs: unknown arch $arch (armhf, mips or native)" >&2; exit 2 ;;
 esac
 command -v "$cc" >/dev/null || { echo "cross-libs: $cc missing; run make deps" >&2; exit 1; }
 
 # 32-bit Linux targets use 64-bit time_t and off_t (year 2038, large files).
 cflags="-O2 -g -fPIC -D_TIME_BITS=64 -D_FILE_OFFSET_BITS=64"
+[ "$arch" = native ] && cflags="-O2 -g -fPIC -D_FORTIFY_SOURCE=2 -fstack-protector-strong"
 settings="$here/crypto/wolfcrypt/user_settings_linux.h"
 
 wolf_src=$("$here/scripts/fetch-source.sh" wolfssl)
@@ -51,7 +54,9 @@ wolf_files="wolfcrypt/src/aes.c wolfcrypt/src/asn.c wolfcrypt/src/chacha.c
  wolfcrypt/src/sha512.c wolfcrypt/src/signature.c wolfcrypt/src/sp_int.c
  wolfcrypt/src/wc_encrypt.c wolfcrypt/src/wc_port.c wolfcrypt/src/wolfmath.c
  wolfcrypt/src/pwdbased.c wolfcrypt/src/md5.c
- src/internal.c src/keys.c src/ssl.c src/tls.c src/tls13.c src/wolfio.c"
+ src/internal.c src/keys.c src/ssl.c src/tls.c src/tls13.c src/wolfio.c
+ wolfcrypt/src/sp_c32.c wolfcrypt/src/sp_c64.c"
+[ "$arch" = native ] && wolf_files="$wolf_files wolfcrypt/src/sp_x86_64.c wolfcrypt/src/sp_x86_64_asm.S wolfcrypt/src/cpuid.c"
 pids=""
 jobs=$(nproc 2>/dev/null || echo 2)
 n=0

@@ -225,6 +225,10 @@ int run_operation(const run_setup_t *s, start_fn start, void *arg, nacme_t *c)
     }
     rc = nacme_run(c, wait_or_stop, &loop);
     if (rc == NACME_ERR_CANCELLED && stop_requested) fprintf(stderr, "nanoacme: interrupted\n");
+    if (o->verbose > 0) {
+        fprintf(stderr, "nanoacme: wire: %llu bytes sent, %llu received, %u TLS connections\n",
+                (unsigned long long)tls.wire_sent, (unsigned long long)tls.wire_received, tls.connections);
+    }
 out:
     if (ch_ok) nacme_linux_challenge_free(&challenge);
     if (wc_ok) nacme_wolfcrypt_free(&wc);

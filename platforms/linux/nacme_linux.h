@@ -60,6 +60,10 @@ struct addrinfo;
  * as long as the struct; a connection lives from connect() to close().
  */
 typedef struct nacme_linux_tls {
+    /* statistics: TLS bytes through the socket since init (for -v and benchmarks) */
+    uint64_t wire_sent;
+    uint64_t wire_received;
+    unsigned connections;
     /* private */
     struct WOLFSSL_CTX *ctx;
     struct WOLFSSL *ssl;

@@ -48,10 +48,13 @@ static void logf_tls(const nacme_linux_tls_t *t, nacme_log_level_t level, const 
 static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
     (void)ssl;
-    const nacme_linux_tls_t *t = ctx;
+    nacme_linux_tls_t *t = ctx;
     for (unsigned intr = 0; intr < 100u; intr++) {
         ssize_t n = recv(t->fd, buf, (size_t)sz, 0);
-        if (n > 0) return (int)n;
+        if (n > 0) {
+            t->wire_received += (uint64_t)n;
+            return (int)n;
+        }
         if (n == 0) return WOLFSSL_CBIO_ERR_CONN_CLOSE;
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) return WOLFSSL_CBIO_ERR_WANT_READ;
@@ -64,11 +67,14 @@ static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
     (void)ssl;
-    const nacme_linux_tls_t *t = ctx;
+    nacme_linux_tls_t *t = ctx;
     for (unsigned intr = 0; intr < 100u; intr++) {
         /* MSG_NOSIGNAL: a peer that went away is an error, not a SIGPIPE */
         ssize_t n = send(t->fd, buf, (size_t)sz, MSG_NOSIGNAL);
-        if (n >= 0) return (int)n;
+        if (n >= 0) {
+            t->wire_sent += (uint64_t)n;
+            return (int)n;
+        }
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) return WOLFSSL_CBIO_ERR_WANT_WRITE;
         if (errno == ECONNRESET) return WOLFSSL_CBIO_ERR_CONN_RST;
@@ -320,6 +326,7 @@ static int handshake_step(nacme_linux_tls_t *t)
         }
         t->stage = ST_READY;
         t->want = 0;
+        t->connections++;
         return NACME_OK;
     }
     int err = wolfSSL_get_error(t->ssl, ret);
