@@ -336,6 +336,12 @@ fuzz: deps $(FUZZ_BINS)
 	        2>&1 | grep -E '^(stat::number_of_executed_units|==|SUMMARY|artifact)' ; \
 	done
 
+# Plants known out-of-bounds reads in a scratch worktree and shows the
+# harnesses find them (time to each finding); never touches the checkout.
+.PHONY: fuzz-plant
+fuzz-plant: deps
+	@scripts/fuzz-plant.sh $(FUZZ_SECONDS)
+
 test-fuzz-replay: $(FUZZ_BINS)
 	@$(RUN_SUITE) fuzz-replay scripts/fuzz-replay.sh $(BUILD)/fuzz $(FUZZ_NAMES)
 
