@@ -88,6 +88,7 @@ int nacme_init(nacme_t *c, const nacme_port_t *port, const nacme_config_t *cfg)
     if (c == NULL || port == NULL || cfg == NULL || cfg->directory_url == NULL || !port_complete(port)) {
         return NACME_ERR_ARG;
     }
+    if (!NACME_WITH_EAB && cfg->eab_kid != NULL) return NACME_ERR_UNSUPPORTED; /* never drop asked-for EAB */
     memset(c, 0, sizeof *c);
     c->port = port;
     c->cfg = cfg;
@@ -209,6 +210,7 @@ static int check_order_req(const nacme_order_req_t *r)
         }
     }
     if (r->challenges != NULL && r->n_challenges == 0) return NACME_ERR_ARG;
+    if (!NACME_WITH_PREFERRED_CHAIN && r->preferred_chain != NULL) return NACME_ERR_UNSUPPORTED;
     return NACME_OK;
 }
 
