@@ -115,6 +115,17 @@ int fw_wolfssl_seed(unsigned char *output, unsigned int sz);
 #define ECC_USER_CURVES     /* P-256 only */
 #define ECC_TIMING_RESISTANT
 #define WOLFSSL_ECDSA_DETERMINISTIC_K
+/*
+ * What nanoacme's crypto backend (crypto/wolfcrypt) calls: SEC1 and PKCS#8
+ * key export (wc_EccKeyToDer, wc_EccKeyToPKCS8: WOLFSSL_KEY_GEN,
+ * HAVE_PKCS8) and mp_ access to r and s (WOLFSSL_PUBLIC_MP). Keys are made
+ * from a scalar of the entropy port (wc_ecc_import_private_key_ex,
+ * wc_ecc_make_pub_ex); the PEM armour is nanoacme's own, so no
+ * WOLFSSL_PEM_TO_DER / WOLFSSL_DER_TO_PEM.
+ */
+#define WOLFSSL_KEY_GEN
+#define HAVE_PKCS8
+#define WOLFSSL_PUBLIC_MP
 #define WOLFSSL_SP_MATH     /* only the SP code: no generic big-number math */
 #define WOLFSSL_HAVE_SP_ECC
 #define WOLFSSL_SP_SMALL
