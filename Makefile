@@ -329,7 +329,8 @@ FUZZ_BINS := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                -std=c11 -Wall -Wextra -Werror $(INCLUDES) -Icore
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(PUBLIC_HEADERS) $(wildcard core/*.h)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(PUBLIC_HEADERS) $(wildcard core/*.h) $(LWIP_HOST_SRC) \
+        platforms/linux/challenge_parse.c
 	@mkdir -p $(@D)
 	$(call msg,FUZZ $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC)
@@ -364,7 +365,9 @@ FW_CFLAGS := $(FW_LIB_CFLAGS) -fstack-usage -DWOLFSSL_USER_SETTINGS $(FW_CONFIG)
 FW_SRC := $(sort $(wildcard $(FW_BOARD)/*.c)) $(sort $(wildcard platforms/lwip/*.c)) $(CRYPTO_SRC)
 FW_OBJS := $(patsubst %.c,$(FW_DIR)/%.o,$(FW_SRC)) $(FW_DIR)/gen/trust_anchor.o
 FW_CORE_OBJS := $(patsubst %.c,$(FW_DIR)/%.o,$(CORE_SRC))
-FW_CA_DER ?= $(FW_DIR)/pki/ca.der
+# The trust anchor: the last firmware test's CA when there is one (so make size
+# measures the image that was tested), else a test CA made here.
+FW_CA_DER ?= $(if $(wildcard $(BUILD)/fw-test/pki/ca.der),$(BUILD)/fw-test/pki/ca.der,$(FW_DIR)/pki/ca.der)
 FW_INC = -I$(FW_BOARD) -Iplatforms/lwip -Icrypto/wolfcrypt $(INCLUDES) $(m3_INC) -I$(FW_PREFIX)/include
 FW_LDFLAGS := $(FW_ARCH) -nostartfiles --specs=nano.specs -Wl,--gc-sections -T $(FW_BOARD)/mps2.ld \
               -Wl,-Map,$(FW_DIR)/firmware.map -Wl,--wrap=wolfSSL_Malloc -Wl,--no-warn-rwx-segments

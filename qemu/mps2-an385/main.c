@@ -67,19 +67,29 @@ extern uint8_t __storage_end[];
 static const uint8_t slot_sectors[NACME_FLASH_OBJECTS] = {1, 1, 1, 1, 1};
 
 static struct netif nif;
-static nacme_lwip_tls_t tls;
 static uint8_t tls_pool[FW_TLS_POOL_SIZE] __attribute__((aligned(16)));
 static uint8_t tls_record[FW_TLS_RECORD_SIZE] __attribute__((aligned(16)));
-static nacme_flash_ram_t flash_ram;
-static nacme_flash_storage_t storage;
-static nacme_lwip_http01_t http01;
-static nacme_lwip_entropy_t entropy;
-static nacme_lwip_clock_t wall_clock;
-static nacme_lwip_log_t log_sink;
-static nacme_wolfcrypt_t wolfcrypt;
-static nacme_port_t port;
-static nacme_t acme;
 static char cmdline[256];
+
+/*
+ * Everything nanoacme keeps: the engine context and each part of the port,
+ * in one object (section .bss.fw_nacme) so `make size` can count it.
+ */
+static struct {
+    nacme_t engine;
+    nacme_port_t port;
+    nacme_wolfcrypt_t crypto;
+    nacme_lwip_tls_t tls;
+    nacme_lwip_http01_t http01;
+    nacme_flash_storage_t storage;
+    nacme_flash_ram_t flash;
+    nacme_lwip_entropy_t entropy;
+    nacme_lwip_clock_t clock;
+    nacme_lwip_log_t log;
+    nacme_config_t config;
+    nacme_identifier_t ids[1];
+    nacme_order_req_t order;
+} fw_nacme;
 
 typedef struct config {
     const char *url;
@@ -92,10 +102,7 @@ typedef struct config {
 } config_t;
 
 static config_t cfg;
-static nacme_config_t acme_cfg;
-static nacme_identifier_t ids[1];
 static const nacme_challenge_type_t http_only[] = {NACME_CHALLENGE_HTTP_01};
-static nacme_order_req_t order;
 
 /* strlen bounded by max (strnlen is POSIX, not C11). */
 static size_t bounded_len(const char *s, size_t max)
@@ -237,49 +244,49 @@ static int setup(void)
     if (wolfSSL_MemoryPaddingSz() != 16) {
         return fail("wolfSSL's bucket header is not 16 bytes: the pool size is wrong", 0);
     }
-    int rc = nacme_lwip_tls_init(&tls, &tcfg);
+    int rc = nacme_lwip_tls_init(&fw_nacme.tls, &tcfg);
     if (rc != NACME_OK) {
         pool_probe_report();
         return fail("TLS setup", rc);
     }
-    nacme_lwip_tls_transport(&tls, &port.transport);
+    nacme_lwip_tls_transport(&fw_nacme.tls, &fw_nacme.port.transport);
     /* wolfCrypt has no malloc here: the DRBG and signing draw from the TLS pool */
-    void *heap = nacme_lwip_tls_heap(&tls);
-    if ((rc = nacme_lwip_entropy_init(&entropy, heap)) != NACME_OK) return fail("entropy setup", rc);
-    nacme_lwip_entropy_port(&entropy, &port.entropy);
-    if ((rc = nacme_wolfcrypt_init_ex(&wolfcrypt, &port.entropy, heap)) != NACME_OK) {
+    void *heap = nacme_lwip_tls_heap(&fw_nacme.tls);
+    if ((rc = nacme_lwip_entropy_init(&fw_nacme.entropy, heap)) != NACME_OK) return fail("entropy setup", rc);
+    nacme_lwip_entropy_port(&fw_nacme.entropy, &fw_nacme.port.entropy);
+    if ((rc = nacme_wolfcrypt_init_ex(&fw_nacme.crypto, &fw_nacme.port.entropy, heap)) != NACME_OK) {
         return fail("crypto setup", rc);
     }
-    nacme_wolfcrypt_port(&wolfcrypt, &port.crypto);
+    nacme_wolfcrypt_port(&fw_nacme.crypto, &fw_nacme.port.crypto);
     nacme_flash_t flash;
     uint32_t sectors = (uint32_t)(__storage_end - __storage_start) / FLASH_SECTOR;
-    nacme_flash_ram_init(&flash_ram, __storage_start, FLASH_SECTOR, sectors, &flash);
-    if ((rc = nacme_flash_storage_init(&storage, &flash, slot_sectors)) != NACME_OK) {
+    nacme_flash_ram_init(&fw_nacme.flash, __storage_start, FLASH_SECTOR, sectors, &flash);
+    if ((rc = nacme_flash_storage_init(&fw_nacme.storage, &flash, slot_sectors)) != NACME_OK) {
         return fail("storage setup", rc);
     }
-    nacme_flash_storage_port(&storage, &port.storage);
-    log_sink = (nacme_lwip_log_t){.put_char = console_put_char, .max_level = NACME_LOG_LEVEL_INFO};
-    nacme_lwip_log_port(&log_sink, &port.log);
-    if ((rc = nacme_lwip_http01_init(&http01, HTTP01_PORT, &port.log)) != NACME_OK) {
+    nacme_flash_storage_port(&fw_nacme.storage, &fw_nacme.port.storage);
+    fw_nacme.log = (nacme_lwip_log_t){.put_char = console_put_char, .max_level = NACME_LOG_LEVEL_INFO};
+    nacme_lwip_log_port(&fw_nacme.log, &fw_nacme.port.log);
+    if ((rc = nacme_lwip_http01_init(&fw_nacme.http01, HTTP01_PORT, &fw_nacme.port.log)) != NACME_OK) {
         return fail("http-01 setup", rc);
     }
-    nacme_lwip_http01_port(&http01, &port.challenge);
-    nacme_lwip_clock_init(&wall_clock, board_ms64, cfg.no_time ? NULL : board_rtc);
-    nacme_lwip_clock_port(&wall_clock, &port.clock);
-    cost_wrap(&port);
+    nacme_lwip_http01_port(&fw_nacme.http01, &fw_nacme.port.challenge);
+    nacme_lwip_clock_init(&fw_nacme.clock, board_ms64, cfg.no_time ? NULL : board_rtc);
+    nacme_lwip_clock_port(&fw_nacme.clock, &fw_nacme.port.clock);
+    cost_wrap(&fw_nacme.port);
 
-    acme_cfg = (nacme_config_t){
+    fw_nacme.config = (nacme_config_t){
         .directory_url = cfg.url,
         .agree_tos = true,
         .op_timeout_s = 300,
         .io_timeout_ms = 30000,
         .event = on_event,
     };
-    ids[0] = (nacme_identifier_t){.type = NACME_ID_DNS, .value = cfg.name};
-    order = (nacme_order_req_t){.ids = ids, .n_ids = 1, .challenges = http_only, .n_challenges = 1};
-    if ((rc = nacme_init(&acme, &port, &acme_cfg)) != NACME_OK) return fail("engine setup", rc);
+    fw_nacme.ids[0] = (nacme_identifier_t){.type = NACME_ID_DNS, .value = cfg.name};
+    fw_nacme.order = (nacme_order_req_t){.ids = fw_nacme.ids, .n_ids = 1, .challenges = http_only, .n_challenges = 1};
+    if ((rc = nacme_init(&fw_nacme.engine, &fw_nacme.port, &fw_nacme.config)) != NACME_OK) return fail("engine setup", rc);
     console_put_str("setup: engine context ");
-    console_put_dec((uint32_t)sizeof(acme));
+    console_put_dec((uint32_t)sizeof(fw_nacme.engine));
     console_put_str(" bytes, storage ");
     console_put_dec(sectors);
     console_put_str(" sectors of ");
@@ -306,11 +313,11 @@ static int drive(void)
     for (;;) {
         net_poll(&nif);
         uint64_t now = board_ms64();
-        bool progress = nacme_lwip_tls_progress(&tls);
+        bool progress = nacme_lwip_tls_progress(&fw_nacme.tls);
         if (now >= wake || (io_wait && progress)) {
             nacme_wait_t w;
             uint64_t t0 = board_us();
-            int rc = nacme_step(&acme, &w);
+            int rc = nacme_step(&fw_nacme.engine, &w);
             cost_add_step(board_us() - t0);
             if (rc <= 0) return rc;
             io_wait = rc == NACME_STEP_AGAIN && w.events != 0u;
@@ -332,7 +339,7 @@ static void idle_until(uint64_t until)
 
 static void print_problem(void)
 {
-    const nacme_problem_t *p = nacme_problem(&acme);
+    const nacme_problem_t *p = nacme_problem(&fw_nacme.engine);
     if (p->status == 0u) return;
     console_put_str("problem: ");
     console_put_dec(p->status);
@@ -346,7 +353,7 @@ static void print_problem(void)
 static void report(void)
 {
     nacme_lwip_tls_stats_t st;
-    nacme_lwip_tls_get_stats(&tls, &st);
+    nacme_lwip_tls_get_stats(&fw_nacme.tls, &st);
     console_put_str("tls: last connect ");
     console_put_dec(st.connect_ms);
     console_put_str(" ms (handshake ");
@@ -366,7 +373,7 @@ static void report(void)
     }
     console_put_str("\r\n");
     nacme_lwip_http01_stats_t hs;
-    nacme_lwip_http01_get_stats(&http01, &hs);
+    nacme_lwip_http01_get_stats(&fw_nacme.http01, &hs);
     console_put_str("http-01: ");
     console_put_dec(hs.connections);
     console_put_str(" connections, ");
@@ -381,7 +388,7 @@ static void report(void)
     console_put_dec(hs.timeouts);
     console_put_str(" timed out\r\n");
     nacme_flash_stats_t fs;
-    nacme_flash_storage_stats(&storage, &fs);
+    nacme_flash_storage_stats(&fw_nacme.storage, &fs);
     console_put_str("flash: ");
     console_put_dec(fs.commits);
     console_put_str(" commits, ");
@@ -391,7 +398,7 @@ static void report(void)
     console_put_str(" bytes programmed, largest object ");
     console_put_dec(fs.largest);
     console_put_str(" of ");
-    console_put_dec(nacme_flash_storage_capacity(&storage, NACME_OBJ_CERT));
+    console_put_dec(nacme_flash_storage_capacity(&fw_nacme.storage, NACME_OBJ_CERT));
     console_put_str(" bytes\r\n");
     lan9118_stats_t ls;
     lan9118_get_stats(&ls);
@@ -423,7 +430,7 @@ static void report(void)
 /* One operation, started by `start`; prints its cost. */
 static int run(const char *what, int (*start)(nacme_t *, const nacme_order_req_t *))
 {
-    int rc = start(&acme, &order);
+    int rc = start(&fw_nacme.engine, &fw_nacme.order);
     if (rc == NACME_OK) rc = drive();
     cost_t c;
     cost_take(&c);
@@ -437,7 +444,7 @@ static int run(const char *what, int (*start)(nacme_t *, const nacme_order_req_t
 
 static int show(unsigned index, cert_info_t *info)
 {
-    int rc = cert_print(&port.storage, cfg.name, index, info);
+    int rc = cert_print(&fw_nacme.port.storage, cfg.name, index, info);
     if (rc != NACME_OK) return fail("reading the stored certificate", rc);
     console_put_str("cert ");
     console_put_dec(index);
@@ -448,7 +455,7 @@ static int show(unsigned index, cert_info_t *info)
     console_put_str(" certificates)\r\n");
     int64_t now = 0;
     if (!info->names_ok) return fail("the certificate does not name exactly the requested name", NACME_ERR_CERT_MISMATCH);
-    if (port.clock.unix_time(port.clock.ctx, &now) == NACME_OK &&
+    if (fw_nacme.port.clock.unix_time(fw_nacme.port.clock.ctx, &now) == NACME_OK &&
         (now < info->not_before - 300 || now >= info->not_after)) {
         return fail("the certificate is not valid now", NACME_ERR_CERT_VALIDITY);
     }
@@ -467,18 +474,18 @@ static int job(void)
         uint64_t now = board_ms64();
         int64_t unix_now = 0;
         uint64_t wait_ms = (uint64_t)cfg.check_s * 1000u;
-        const nacme_result_t *res = nacme_result(&acme);
-        if (port.clock.unix_time(port.clock.ctx, &unix_now) == NACME_OK && res->renew_at > unix_now &&
+        const nacme_result_t *res = nacme_result(&fw_nacme.engine);
+        if (fw_nacme.port.clock.unix_time(fw_nacme.port.clock.ctx, &unix_now) == NACME_OK && res->renew_at > unix_now &&
             (uint64_t)(res->renew_at - unix_now) * 1000u < wait_ms) {
             wait_ms = (uint64_t)(res->renew_at - unix_now) * 1000u + 200u;
         }
         if (now + wait_ms > limit) return fail("no renewal before the time limit", NACME_ERR_TIMEOUT);
         idle_until(now + wait_ms);
         if ((rc = run("renewal check", nacme_start_renew)) != BOARD_EXIT_OK) return rc;
-        res = nacme_result(&acme);
+        res = nacme_result(&fw_nacme.engine);
         if (!res->issued) {
             console_put_str("renewal: not due, due in ");
-            console_put_sdec((int32_t)(res->renew_at - (port.clock.unix_time(port.clock.ctx, &unix_now) ==
+            console_put_sdec((int32_t)(res->renew_at - (fw_nacme.port.clock.unix_time(fw_nacme.port.clock.ctx, &unix_now) ==
                                                                 NACME_OK ? unix_now : res->renew_at)));
             console_put_str(" s\r\n");
             continue;

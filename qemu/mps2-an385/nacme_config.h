@@ -26,4 +26,15 @@
 /* JWS payload base64url inside nothing else: two layers (no EAB, no keyChange). */
 #define NACME_SB_B64_DEPTH 2
 
+/* ---- the port's parts (they include this file through nacme_port.h) ---- */
+
+/* The crypto backend's key pool: the account key and the certificate key. */
+#define NACME_WOLFCRYPT_MAX_KEYS 2
+
+/*
+ * Plaintext per TLS record written: 960 keeps wolfSSL's output buffer
+ * (record, header, tag, alignment) within the pool's 1024-byte bucket.
+ */
+#define NACME_LWIP_TLS_CHUNK 960
+
 #endif /* FW_NACME_CONFIG_H */

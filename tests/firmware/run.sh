@@ -16,14 +16,16 @@
 #    management interface /roots/0), the names, and that the serials differ;
 #  - then the TLS failures the firmware must report: a server certificate
 #    from another CA, one for another address, a refused connection, a record
-#    larger than the record buffer; and the CA reached by name (SNI).
+#    larger than the record buffer; and the CA reached by name (SNI) by a
+#    device without a wall clock (the engine uses the CA's Date header).
 # Every process is stopped by its PID; every wait is bounded. Logs (the UART
 # output of each run, Pebble's) stay in build/fw-test/.
 #
 # Environment: FW_VALIDITY (certificate lifetime in seconds, default 90),
 # FW_TIMEOUT (seconds for the main run, default 300), FW_ICOUNT (run QEMU
 # with -icount shift=N: emulated CPU time), FW_RENEWALS (default 1; 0 only
-# issues), FW_ONLY_MAIN (1: skip the failure cases), MAKE.
+# issues), FW_MAIN_OPTS (more firmware options for the main run, e.g.
+# notime), FW_ONLY_MAIN (1: skip the failure cases), MAKE.
 # Usage: tests/firmware/run.sh
 set -u
 here=$(cd "$(dirname "$0")/../.." && pwd)
@@ -125,7 +127,8 @@ grep -q "BEGIN CERTIFICATE" "$work/root.pem" || bail "Pebble's root from /roots/
 # ---- 1. issue and renew ----------------------------------------------------------
 url="https://10.0.2.2:$pebble_port/dir"
 start=$(date +%s)
-run_fw "$work/acme.log" "$limit" "$url" "$name" "renewals=$renewals" "check=10"
+# shellcheck disable=SC2086
+run_fw "$work/acme.log" "$limit" "$url" "$name" "renewals=$renewals" "check=10" ${FW_MAIN_OPTS:-}
 rc=$?
 took=$(( $(date +%s) - start ))
 echo "# main run: exit status $rc after $took s (certificate lifetime $validity s)"
@@ -247,13 +250,19 @@ grep -q '"GET /close/16000 HTTP/1.1" 200' "$work/server-chain.log" ||
 expect_error chain404 -81 "an HTTP error from a server whose chain has an intermediate" \
     "https://10.0.2.2:$chain_port/dir"
 
-# ---- 3. the CA by name: SNI and the dNSName check -----------------------------------------
-run_fw "$work/name.log" 120 "https://pebble.test:$pebble_port/dir" "$name" "renewals=0" "host=pebble.test=10.0.2.2"
+# ---- 3. the CA by name (SNI, the dNSName check), without a wall clock ------------------------
+run_fw "$work/name.log" 120 "https://pebble.test:$pebble_port/dir" "$name" "renewals=0" \
+    "host=pebble.test=10.0.2.2" notime
 rc=$?
 if [ "$rc" -eq 0 ] && grep -q '^result: ok' "$work/name.log" && grep -q '^chain 1 end' "$work/name.log"; then
     ok "firmware obtains a certificate from the CA reached by name (SNI, dNSName pebble.test)"
 else
     notok "firmware reaches the CA by name (exit status $rc)"; quote "$work/name.log"
+fi
+if grep -q "clock unknown: using the CA's Date header" "$work/name.log"; then
+    ok "without a wall clock the engine takes the time from the CA's Date header"
+else
+    notok "the engine did not fall back to the Date header"; quote "$work/name.log"
 fi
 
 finish
