@@ -45,7 +45,8 @@ openssl s_server -quiet -accept 127.0.0.1:8443 -cert "$dir/cert.pem" -cert_chain
 srv=$!
 PIDS="$PIDS $srv"
 wait_port 8443
-if curl -sS --cacert "$ROOT" --resolve "$NAME:8443:127.0.0.1" "https://$NAME:8443/" | head -n 4; then
+if curl -sS --cacert "$ROOT" --resolve "$NAME:8443:127.0.0.1" -o "$T/page.html" "https://$NAME:8443/"; then
+    head -n 4 "$T/page.html"
     echo "== fetched https://$NAME:8443/ with a client that trusts Pebble's root: the certificate works"
 else
     echo "demo: the TLS fetch failed" >&2
