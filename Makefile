@@ -450,7 +450,7 @@ test-firmware: deps $(BUILD)/m3/include/jsmn.h
 # The cost of one issuance under -icount (emulated CPU time; see tests/firmware/run.sh).
 .PHONY: fw-cost
 fw-cost: deps $(BUILD)/m3/include/jsmn.h
-	@FW_ICOUNT=5 FW_RENEWALS=0 tests/firmware/run.sh
+	@FW_ICOUNT=5 FW_RENEWALS=0 FW_ONLY_MAIN=1 FW_WORK=$(abspath $(BUILD)/fw-cost) tests/firmware/run.sh
 
 # ---- size report ---------------------------------------------------------------------
 size: deps $(m3_CORE_OBJS) $(BUILD)/m3/tests/tools/context_size.o firmware

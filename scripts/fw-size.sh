@@ -27,7 +27,12 @@ OWN_FLASH_BUDGET=32768
 OWN_RAM_BUDGET=12288
 
 measured=""
-if [ -n "$log" ] && [ -f "$log" ] && [ "$log" -nt "$elf" ] && grep -q '^memory: pool' "$log"; then
+# The log must come from this build: the image's end in flash, printed at boot, matches
+# (only the trust anchor may differ: the tests build with their own CA of the same size).
+flash_end=$(arm-none-eabi-nm "$elf" | awk '$3 == "__flash_end" { print $1 }')
+flash_end=$((0x${flash_end:-0}))
+if [ -n "$log" ] && [ -f "$log" ] && grep -q "^nanoacme firmware .*image of $flash_end bytes" "$log" &&
+    grep -q '^memory: pool' "$log"; then
     # memory: pool P bytes, peak Q bytes in use; record buffer R bytes, largest record L; stack peak S of T bytes
     measured=$(sed -n 's/^memory: pool \([0-9]*\) bytes, peak \([0-9]*\) bytes in use; record buffer \([0-9]*\) bytes, largest record \([0-9]*\); stack peak \([0-9]*\) of \([0-9]*\) bytes.*/\1 \2 \3 \4 \5 \6/p' "$log" | tail -n 1)
 fi
@@ -125,7 +130,7 @@ END {
         printf "ram = static %d + heap peak %d + stack peak %d\n", static, m[2], m[5]
         ram_total = static + m[2] + m[5]
     } else {
-        printf "not measured (no UART log newer than the image: run make test-firmware): ram counts the whole pool and stack\n"
+        printf "not measured (no UART log of this image: run make test-firmware): ram counts the whole pool and stack\n"
         ram_total = tr
     }
     printf "firmware: flash %d bytes, ram %d bytes\n", tf, ram_total

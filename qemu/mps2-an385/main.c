@@ -46,9 +46,10 @@
 extern const uint8_t fw_trust_anchor[];
 extern const size_t fw_trust_anchor_len;
 
-/* The storage region (mps2.ld). */
+/* The storage region and the end of the image in flash (mps2.ld). */
 extern uint8_t __storage_start[];
 extern uint8_t __storage_end[];
+extern uint8_t __flash_end[];
 
 /* wolfSSL's static memory for the buckets of user_settings.h. */
 #define FW_TLS_POOL_SIZE NACME_LWIP_TLS_POOL_SIZE(FW_TLS_POOL_BUCKET_BYTES)
@@ -505,7 +506,10 @@ static int job(void)
 int main(void)
 {
     board_init();
-    console_put_str("\r\nnanoacme firmware (mps2-an385)\r\n");
+    console_put_str("\r\nnanoacme firmware (mps2-an385), image of ");
+    /* the flash end identifies the build for scripts/fw-size.sh (the trust anchor may differ) */
+    console_put_dec((uint32_t)(uintptr_t)__flash_end);
+    console_put_str(" bytes\r\n");
     read_config();
     int rc = bring_up_network();
     if (rc == BOARD_EXIT_OK) rc = setup();
