@@ -22,7 +22,7 @@ BUILD ?= build
 RESULTS := $(BUILD)/results
 # make test fails when fewer test cases than this ran (a suite that silently
 # stopped running would otherwise go unnoticed).
-TEST_MIN_CASES := 1250
+TEST_MIN_CASES := 1347
 
 # Quiet build lines ("CC asan core/json.c"); make V=1 shows whole commands.
 ifeq ($(V),1)
@@ -453,10 +453,14 @@ fw-cost: deps $(BUILD)/m3/include/jsmn.h
 	@FW_ICOUNT=5 FW_RENEWALS=0 FW_ONLY_MAIN=1 FW_WORK=$(abspath $(BUILD)/fw-cost) tests/firmware/run.sh
 
 # ---- size report ---------------------------------------------------------------------
+# A report: budgets that are exceeded are named in its text ("exceeds the
+# budget", "OVER BUDGET"); it ends with the line "firmware: flash N bytes,
+# ram N bytes" (RAM measured from the last make test-firmware run). The image
+# budgets (160 KiB flash, 64 KiB RAM) are enforced by the link itself.
 size: deps $(m3_CORE_OBJS) $(BUILD)/m3/tests/tools/context_size.o firmware
-	@rc=0; scripts/size-report.sh $(BUILD)/m3 "default configuration" || rc=1; \
-	    scripts/size-report.sh $(FW_DIR) "firmware configuration ($(FW_BOARD)/nacme_config.h)" || rc=1; \
-	    scripts/fw-size.sh $(FW_DIR)/firmware.elf $(FW_DIR)/firmware.map $(FW_RUN_LOG) || rc=1; exit $$rc
+	@scripts/size-report.sh $(BUILD)/m3 "default configuration" || true; \
+	    scripts/size-report.sh $(FW_DIR) "firmware configuration ($(FW_BOARD)/nacme_config.h)" || true; \
+	    scripts/fw-size.sh $(FW_DIR)/firmware.elf $(FW_DIR)/firmware.map $(FW_RUN_LOG)
 
 $(BUILD)/m3/tests/tools/context_size.o: tests/tools/context_size.c $(PUBLIC_HEADERS) | $(BUILD)/m3/include/jsmn.h
 	@mkdir -p $(@D)

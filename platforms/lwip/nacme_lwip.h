@@ -231,9 +231,14 @@ void *nacme_lwip_tls_xrealloc(void *ptr, size_t size, void *heap, int type);
 #define NACME_LWIP_HTTP01_TOKENS 2
 #endif
 
-/* Validation connections served at once; more are refused (RST). Default 3. */
+/*
+ * Validation connections served at once; more are refused (RST). CAs
+ * validate from several network perspectives at about the same time
+ * (Pebble sends three requests per challenge); each connection costs about
+ * 230 bytes here and an lwIP TCP PCB. Default 4.
+ */
 #ifndef NACME_LWIP_HTTP01_CONNS
-#define NACME_LWIP_HTTP01_CONNS 3
+#define NACME_LWIP_HTTP01_CONNS 4
 #endif
 
 /* Seconds a validation connection may last. Default 10. */

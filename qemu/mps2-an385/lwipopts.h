@@ -29,7 +29,7 @@
 #define MEMP_NUM_PBUF 4        /* PBUF_ROM/REF: few, tcp_write copies */
 #define MEMP_NUM_UDP_PCB 2     /* DHCP, DNS */
 /* the CA connection, one in TIME_WAIT, and the http-01 responder's connections (NACME_LWIP_HTTP01_CONNS) */
-#define MEMP_NUM_TCP_PCB 5
+#define MEMP_NUM_TCP_PCB 6
 #define MEMP_NUM_TCP_PCB_LISTEN 1 /* the http-01 listener */
 #define MEMP_NUM_TCP_SEG 10
 #define MEMP_NUM_ARP_QUEUE 2
