@@ -39,15 +39,22 @@ static void log_line(const nacme_lwip_http01_t *h, nacme_log_level_t level, cons
     h->log.write(h->log.ctx, level, line);
 }
 
-/* The published key authorization of a token, or NULL. */
-static const char *lookup(const nacme_lwip_http01_t *h, const char *token, size_t len)
+/* The table slot publishing a token, or -1. */
+static int find(const nacme_lwip_http01_t *h, const char *token, size_t len)
 {
     for (size_t i = 0; i < NACME_LWIP_HTTP01_TOKENS; i++) {
         if (h->tokens[i].used && h->tokens[i].token_len == len && memcmp(h->tokens[i].ka, token, len) == 0) {
-            return h->tokens[i].ka;
+            return (int)i;
         }
     }
-    return NULL;
+    return -1;
+}
+
+/* The published key authorization of a token, or NULL. */
+static const char *lookup(const nacme_lwip_http01_t *h, const char *token, size_t len)
+{
+    int i = find(h, token, len);
+    return i >= 0 ? h->tokens[i].ka : NULL;
 }
 
 /* Forget the connection; the pcb is closed (or aborted if lwIP cannot close it now). */
@@ -261,10 +268,7 @@ static int publish(void *ctx, const nacme_challenge_t *ch)
         ch->key_authorization[tl] != '.' || !b64url_run(ch->key_authorization + tl + 1u, kl - tl - 1u)) {
         return NACME_ERR_CHALLENGE;
     }
-    int slot = -1;
-    for (size_t i = 0; i < NACME_LWIP_HTTP01_TOKENS; i++) {
-        if (h->tokens[i].used && lookup(h, ch->token, tl) == h->tokens[i].ka) slot = (int)i; /* replace */
-    }
+    int slot = find(h, ch->token, tl); /* publishing a token again replaces it */
     for (size_t i = 0; i < NACME_LWIP_HTTP01_TOKENS && slot < 0; i++) {
         if (!h->tokens[i].used) slot = (int)i;
     }
@@ -284,14 +288,10 @@ static int unpublish(void *ctx, const nacme_challenge_t *ch)
     nacme_lwip_http01_t *h = ctx;
     if (h == NULL || ch == NULL) return NACME_ERR_CHALLENGE;
     if (ch->type != NACME_CHALLENGE_HTTP_01 || ch->token == NULL) return NACME_OK;
+    int slot = find(h, ch->token, strlen(ch->token));
+    if (slot >= 0) memset(&h->tokens[slot], 0, sizeof h->tokens[slot]);
     bool any = false;
-    size_t tl = strlen(ch->token);
-    for (size_t i = 0; i < NACME_LWIP_HTTP01_TOKENS; i++) {
-        if (h->tokens[i].used && h->tokens[i].token_len == tl && memcmp(h->tokens[i].ka, ch->token, tl) == 0) {
-            memset(&h->tokens[i], 0, sizeof h->tokens[i]);
-        }
-        any = any || h->tokens[i].used;
-    }
+    for (size_t i = 0; i < NACME_LWIP_HTTP01_TOKENS; i++) any = any || h->tokens[i].used;
     if (!any) close_listener(h);
     return NACME_OK;
 }

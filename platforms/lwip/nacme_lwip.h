@@ -266,7 +266,7 @@ typedef struct nacme_lwip_http01_conn {
     struct nacme_lwip_http01 *owner;
     struct tcp_pcb *pcb;
     uint8_t state;
-    uint8_t ticks;                /* lwIP poll ticks (0.5 s) since accepted */
+    uint8_t ticks;                /* poll callbacks (one a second) since accepted */
     nacme_http01_req_t req;
 } nacme_lwip_http01_conn_t;
 
