@@ -7,8 +7,9 @@
 #   make test-qemu  unit tests cross-built for armhf and big-endian MIPS under qemu-user
 #   make size       Cortex-M3 flash/RAM of core/ per file, the context size, and
 #                   the firmware's flash/RAM per component
-#   make firmware   the Cortex-M3 demo firmware for QEMU mps2-an385 (build/fw/firmware.elf)
-#   make test-firmware-smoke  boot it under qemu-system-arm against a local Pebble
+#   make firmware   the Cortex-M3 firmware for QEMU mps2-an385 (build/fw/firmware.elf)
+#   make test-firmware  it obtains and renews a certificate from a local Pebble under qemu-system-arm
+#   make fw-cost    the emulated CPU cost of one issuance (-icount)
 #   make install PREFIX=/usr/local
 #
 # Build flavors live side by side under build/: native (library), asan (unit
@@ -21,7 +22,7 @@ BUILD ?= build
 RESULTS := $(BUILD)/results
 # make test fails when fewer test cases than this ran (a suite that silently
 # stopped running would otherwise go unnoticed).
-TEST_MIN_CASES := 1250
+TEST_MIN_CASES := 1347
 
 # Quiet build lines ("CC asan core/json.c"); make V=1 shows whole commands.
 ifeq ($(V),1)
@@ -45,6 +46,9 @@ space := $(empty) $(empty)
 CORE_SRC := $(sort $(wildcard core/*.c))
 CRYPTO_SRC := $(sort $(wildcard crypto/wolfcrypt/*.c))
 LINUX_SRC := $(sort $(wildcard platforms/linux/*.c))
+# The parts of the lwIP platform that need no lwIP (storage, request parser):
+# also built natively and cross for their unit tests (tests/lwip/).
+LWIP_HOST_SRC := platforms/lwip/flash_storage.c platforms/lwip/flash_ram.c platforms/lwip/http01_parse.c
 APP_SRC := $(sort $(wildcard apps/nanoacme/*.c))
 TEST_SRC := $(sort $(wildcard tests/*/test_*.c))
 TEST_SUPPORT_SRC := $(sort $(wildcard tests/support/*.c tests/fakes/*.c))
@@ -165,7 +169,8 @@ $(BUILD)/$(1)/tests/%.o: tests/%.c | $(BUILD)/$(1)/include/jsmn.h
 	@mkdir -p $$(@D)
 	$$(call msg,CC $(1) $$<)
 	$(Q)$$($(1)_CC) $$($(1)_CFLAGS) $(WARN) -Wno-missing-prototypes -D_GNU_SOURCE $(INCLUDES) $$($(1)_INC) \
-	    -Icore -Icrypto/wolfcrypt -Iplatforms/linux -Itests/support -Itests/fakes -MMD -MP -c $$< -o $$@
+	    -Icore -Icrypto/wolfcrypt -Iplatforms/linux -Itests/support -Itests/fakes $$(if $$(findstring /tests/lwip/,$$@),-Iplatforms/lwip) \
+	    -MMD -MP -c $$< -o $$@
 
 # jsmn.h is copied, so cross builds never need -I/usr/include.
 $(BUILD)/$(1)/include/jsmn.h: /usr/include/jsmn.h
@@ -177,6 +182,7 @@ $(1)_CRYPTO_OBJS := $$(patsubst %.c,$(BUILD)/$(1)/%.o,$(CRYPTO_SRC))
 $(1)_LINUX_OBJS := $$(patsubst %.c,$(BUILD)/$(1)/%.o,$(LINUX_SRC))
 $(1)_SUPPORT_OBJS := $$(patsubst %.c,$(BUILD)/$(1)/%.o,$(TEST_SUPPORT_SRC))
 $(1)_APP_OBJS := $$(patsubst %.c,$(BUILD)/$(1)/%.o,$(APP_SRC))
+$(1)_LWIP_HOST_OBJS := $$(patsubst %.c,$(BUILD)/$(1)/%.o,$(LWIP_HOST_SRC))
 
 # the nanoacme command
 $(BUILD)/$(1)/apps/%.o: apps/%.c | $(BUILD)/$(1)/include/jsmn.h
@@ -206,11 +212,14 @@ $(foreach f,native asan armhf mips m3 cmd,$(eval $(call flavor_rules,$(f))))
 
 # Tests live in tests/<area>/test_*.c; one binary per file. The pattern rule
 # above names tests/core; other areas get the same rule here.
+# tests/lwip also links the lwIP platform's host-buildable parts.
 define test_area_rule
-$(BUILD)/$(1)/tests/bin/%: $(BUILD)/$(1)/tests/$(2)/%.o $(BUILD)/$(1)/libnanoacme.a $$($(1)_SUPPORT_OBJS)
+$(BUILD)/$(1)/tests/bin/%: $(BUILD)/$(1)/tests/$(2)/%.o $(BUILD)/$(1)/libnanoacme.a $$($(1)_SUPPORT_OBJS) \
+        $(if $(filter lwip,$(2)),$$($(1)_LWIP_HOST_OBJS))
 	@mkdir -p $$(@D)
 	$$(call msg,LD $$@)
-	$(Q)$$($(1)_CC) $$($(1)_CFLAGS) -o $$@ $$< $$($(1)_SUPPORT_OBJS) $(BUILD)/$(1)/libnanoacme.a $$($(1)_LIBS)
+	$(Q)$$($(1)_CC) $$($(1)_CFLAGS) -o $$@ $$< $$($(1)_SUPPORT_OBJS) $(if $(filter lwip,$(2)),$$($(1)_LWIP_HOST_OBJS)) \
+	    $(BUILD)/$(1)/libnanoacme.a $$($(1)_LIBS)
 endef
 TEST_AREAS := $(filter-out core,$(sort $(notdir $(patsubst %/,%,$(dir $(TEST_SRC))))))
 $(foreach f,asan armhf mips,$(foreach a,$(TEST_AREAS),$(eval $(call test_area_rule,$(f),$(a)))))
@@ -249,7 +258,7 @@ test: deps
 	@rc=0; $(MAKE) --no-print-directory -k test-suites || rc=$$?; \
 	    scripts/test-summary.sh $(RESULTS) $(TEST_MIN_CASES) $$rc
 
-test-suites: test-unit test-guards test-install test-fuzz-replay test-integration test-qemu test-firmware-smoke
+test-suites: test-unit test-guards test-install test-fuzz-replay test-integration test-qemu test-firmware
 
 # The command against a real Pebble on loopback (tests/integration/run.sh).
 .PHONY: test-integration
@@ -321,7 +330,8 @@ FUZZ_BINS := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_NAMES))
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
                -std=c11 -Wall -Wextra -Werror $(INCLUDES) -Icore
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(PUBLIC_HEADERS) $(wildcard core/*.h)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(PUBLIC_HEADERS) $(wildcard core/*.h) $(LWIP_HOST_SRC) \
+        platforms/linux/challenge_parse.c
 	@mkdir -p $(@D)
 	$(call msg,FUZZ $@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC)
@@ -347,38 +357,61 @@ test-fuzz-replay: $(FUZZ_BINS)
 
 # ---- firmware (Cortex-M3, QEMU mps2-an385) ------------------------------------------
 # lwIP and wolfSSL come from Debian's source packages, built once per
-# configuration by scripts/fw-libs.sh into the cache (FW_PREFIX). core/ is
-# linked from the m3 objects (same code generation flags). The trust anchor
-# is FW_CA_DER (the test CA), turned into a C array in the build folder.
+# configuration by scripts/fw-libs.sh into the cache (FW_PREFIX). Everything
+# else (core/, crypto/wolfcrypt, platforms/lwip, the board) is built with the
+# firmware's engine configuration (FW_CONFIG: the structs the core and the
+# port share depend on it); core/ with the m3 flavor's code generation and
+# core's warnings. The trust anchor is FW_CA_DER (the test CA), turned into
+# a C array in the build folder.
 FW_BOARD := qemu/mps2-an385
 FW_DIR := $(BUILD)/fw
 FW_ARCH := -mcpu=cortex-m3 -mthumb
+FW_CONFIG := -DNACME_CONFIG_FILE='"nacme_config.h"'
 FW_LIB_CFLAGS := $(FW_ARCH) -Os -g -ffunction-sections -fdata-sections -fno-common
-FW_CFLAGS := $(FW_LIB_CFLAGS) -fstack-usage -DWOLFSSL_USER_SETTINGS $(WARN)
-FW_SRC := $(sort $(wildcard $(FW_BOARD)/*.c)) platforms/lwip/tls_transport.c
+FW_CFLAGS := $(FW_LIB_CFLAGS) -fstack-usage -DWOLFSSL_USER_SETTINGS $(FW_CONFIG) $(WARN)
+FW_SRC := $(sort $(wildcard $(FW_BOARD)/*.c)) $(sort $(wildcard platforms/lwip/*.c)) $(CRYPTO_SRC)
 FW_OBJS := $(patsubst %.c,$(FW_DIR)/%.o,$(FW_SRC)) $(FW_DIR)/gen/trust_anchor.o
-FW_CA_DER ?= $(FW_DIR)/pki/ca.der
-FW_INC = -I$(FW_BOARD) -Iplatforms/lwip $(INCLUDES) -I$(FW_PREFIX)/include
+FW_CORE_OBJS := $(patsubst %.c,$(FW_DIR)/%.o,$(CORE_SRC))
+# The trust anchor: the last firmware test's CA when there is one (so make size
+# measures the image that was tested), else a test CA made here.
+FW_CA_DER ?= $(if $(wildcard $(BUILD)/fw-test/pki/ca.der),$(BUILD)/fw-test/pki/ca.der,$(FW_DIR)/pki/ca.der)
+FW_INC = -I$(FW_BOARD) -Iplatforms/lwip -Icrypto/wolfcrypt $(INCLUDES) $(m3_INC) -I$(FW_PREFIX)/include
 FW_LDFLAGS := $(FW_ARCH) -nostartfiles --specs=nano.specs -Wl,--gc-sections -T $(FW_BOARD)/mps2.ld \
               -Wl,-Map,$(FW_DIR)/firmware.map -Wl,--wrap=wolfSSL_Malloc -Wl,--no-warn-rwx-segments
 # Must never be linked: the firmware has no heap.
 FW_FORBIDDEN := malloc _malloc_r calloc _calloc_r realloc _realloc_r free _free_r strdup _strdup_r _sbrk sbrk
+# The UART log of the last firmware test run: make size reads the measured peaks from it.
+FW_RUN_LOG := $(BUILD)/fw-test/acme.log
 
-.PHONY: firmware fw-image test-firmware-smoke
+.PHONY: firmware fw-image test-firmware
 firmware: deps
 	@prefix=$$(FW_CFLAGS="$(FW_LIB_CFLAGS)" scripts/fw-libs.sh $(FW_BOARD)) && \
 	    if [ "$$(cat $(FW_DIR)/.prefix 2>/dev/null)" != "$$prefix" ]; then \
-	        rm -rf $(FW_DIR)/$(FW_BOARD) $(FW_DIR)/platforms $(FW_DIR)/firmware.elf && mkdir -p $(FW_DIR) && \
-	        echo "$$prefix" > $(FW_DIR)/.prefix; fi && \
+	        rm -rf $(FW_DIR)/$(FW_BOARD) $(FW_DIR)/platforms $(FW_DIR)/crypto $(FW_DIR)/core \
+	            $(FW_DIR)/libnacme_core.a $(FW_DIR)/firmware.elf && \
+	        mkdir -p $(FW_DIR) && echo "$$prefix" > $(FW_DIR)/.prefix; fi && \
 	    $(MAKE) --no-print-directory fw-image FW_PREFIX=$$prefix
 
 # Inner target of firmware (needs FW_PREFIX).
-fw-image: $(FW_DIR)/firmware.elf
+fw-image: $(FW_DIR)/firmware.elf $(FW_DIR)/tests/tools/context_size.o
 
-$(FW_DIR)/%.o: %.c
+$(FW_DIR)/%.o: %.c | $(BUILD)/m3/include/jsmn.h
 	@mkdir -p $(@D)
 	$(call msg,CC fw $<)
 	$(Q)$(m3_CC) $(FW_CFLAGS) $(FW_INC) -MMD -MP -c $< -o $@
+
+# core/ for the firmware: the m3 flavor's flags with the firmware's configuration.
+$(FW_DIR)/core/%.o: core/%.c | $(BUILD)/m3/include/jsmn.h
+	@mkdir -p $(@D)
+	$(call msg,CC fw $<)
+	$(Q)$(m3_CC) $(m3_CFLAGS) $(CORE_WARN) $(FW_CONFIG) -I$(FW_BOARD) $(INCLUDES) $(m3_INC) -Icore \
+	    -MMD -MP -c $< -o $@
+
+# The engine context's size in the firmware's configuration (make size).
+$(FW_DIR)/tests/tools/context_size.o: tests/tools/context_size.c $(PUBLIC_HEADERS) $(FW_BOARD)/nacme_config.h \
+        | $(BUILD)/m3/include/jsmn.h
+	@mkdir -p $(@D)
+	$(Q)$(m3_CC) $(m3_CFLAGS) $(CORE_WARN) $(FW_CONFIG) -I$(FW_BOARD) $(INCLUDES) $(m3_INC) -c $< -o $@
 
 $(FW_DIR)/gen/trust_anchor.o: $(FW_DIR)/gen/trust_anchor.c
 	@mkdir -p $(@D)
@@ -395,7 +428,7 @@ $(FW_DIR)/gen/trust_anchor.c: fw-trust-anchor
 	@scripts/bin-to-c.sh fw_trust_anchor $(FW_CA_DER) > $@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
-$(FW_DIR)/libnacme_core.a: $(m3_CORE_OBJS)
+$(FW_DIR)/libnacme_core.a: $(FW_CORE_OBJS)
 	@rm -f $@
 	$(Q)$(m3_AR) rcs $@ $^
 
@@ -406,17 +439,28 @@ $(FW_DIR)/firmware.elf: $(FW_OBJS) $(FW_DIR)/libnacme_core.a $(FW_BOARD)/mps2.ld
 	@bad=$$(arm-none-eabi-nm $@ | awk '{ print $$NF }' | grep -x -E '$(subst $(space),|,$(FW_FORBIDDEN))'); \
 	    if [ -n "$$bad" ]; then echo "firmware: heap functions linked:" $$bad >&2; rm -f $@; exit 1; fi
 
-# The script builds the firmware with its own test CA (a recursive make);
-# core's m3 objects are made here first so a parallel `make test` does not
-# build them twice at once.
-test-firmware-smoke: deps $(m3_CORE_OBJS)
+# The firmware obtains and renews a certificate from a local Pebble under
+# qemu-system-arm (tests/firmware/run.sh builds the image with its own test
+# CA through a recursive make; jsmn.h is copied here first so a parallel
+# make test does not copy it twice at once).
+test-firmware: deps $(BUILD)/m3/include/jsmn.h
 	@mkdir -p $(RESULTS)
-	@$(RUN_SUITE) firmware-smoke tests/firmware/run-smoke.sh
+	@$(RUN_SUITE) firmware tests/firmware/run.sh
+
+# The cost of one issuance under -icount (emulated CPU time; see tests/firmware/run.sh).
+.PHONY: fw-cost
+fw-cost: deps $(BUILD)/m3/include/jsmn.h
+	@FW_ICOUNT=5 FW_RENEWALS=0 FW_ONLY_MAIN=1 FW_WORK=$(abspath $(BUILD)/fw-cost) tests/firmware/run.sh
 
 # ---- size report ---------------------------------------------------------------------
+# A report: budgets that are exceeded are named in its text ("exceeds the
+# budget", "OVER BUDGET"); it ends with the line "firmware: flash N bytes,
+# ram N bytes" (RAM measured from the last make test-firmware run). The image
+# budgets (160 KiB flash, 64 KiB RAM) are enforced by the link itself.
 size: deps $(m3_CORE_OBJS) $(BUILD)/m3/tests/tools/context_size.o firmware
-	@rc=0; scripts/size-report.sh $(BUILD)/m3 || rc=1; \
-	    scripts/fw-size.sh $(FW_DIR)/firmware.elf $(FW_DIR)/firmware.map || rc=1; exit $$rc
+	@scripts/size-report.sh $(BUILD)/m3 "default configuration" || true; \
+	    scripts/size-report.sh $(FW_DIR) "firmware configuration ($(FW_BOARD)/nacme_config.h)" || true; \
+	    scripts/fw-size.sh $(FW_DIR)/firmware.elf $(FW_DIR)/firmware.map $(FW_RUN_LOG)
 
 $(BUILD)/m3/tests/tools/context_size.o: tests/tools/context_size.c $(PUBLIC_HEADERS) | $(BUILD)/m3/include/jsmn.h
 	@mkdir -p $(@D)

@@ -3,12 +3,14 @@
 # (data + bss) per object and in total, and the engine context size.
 # Fails when a budget is exceeded. Sizes are of the objects before linking
 # (an upper bound: the linker drops unused functions with --gc-sections).
-# Usage: scripts/size-report.sh BUILD_M3_DIR
+# Usage: scripts/size-report.sh BUILD_DIR [LABEL]   (BUILD_DIR holds core/*.o and tests/tools/context_size.o)
 set -eu
 dir=$1
+label=${2:-}
 FLASH_BUDGET=24576   # core/ at most 24 KiB flash
 CONTEXT_BUDGET=8192  # the context at most 8 KiB
 
+[ -n "$label" ] && echo "core/ in the $label:"
 printf '%-28s %8s %8s\n' "core/ (Cortex-M3, -Os)" flash ram
 total_flash=0
 total_ram=0
@@ -26,6 +28,7 @@ hex=$(arm-none-eabi-nm -S "$dir/tests/tools/context_size.o" |
       awk '$4 == "nacme_context_size_probe" { print $2 }')
 context=$((0x$hex))
 echo "context: $context bytes"
+echo "(object sizes before linking; the firmware's link, after --gc-sections, is in its table below)"
 rc=0
 # the deepest stack of core/'s own frames in a step (call graph from -fcallgraph-info=su)
 python3 "$(dirname "$0")/stack-report.py" "$dir" 2048 || rc=1

@@ -10,11 +10,12 @@
 #include <wolfssl/wolfcrypt/sha256.h>
 #include <wolfssl/wolfcrypt/wc_port.h>
 
+#include "nacme_pem.h"
+#include "nacme_sb.h"
 #include "p256_key.h"
 
-#if !defined(HAVE_ECC) || !defined(WOLFSSL_KEY_GEN) || !defined(WOLFSSL_PUBLIC_MP) || \
-    !defined(HAVE_PKCS8) || !defined(WOLFSSL_DER_TO_PEM) || !defined(WOLFSSL_PEM_TO_DER)
-#error "the wolfCrypt backend needs HAVE_ECC, WOLFSSL_KEY_GEN, WOLFSSL_PUBLIC_MP, PKCS#8 and PEM"
+#if !defined(HAVE_ECC) || !defined(WOLFSSL_KEY_GEN) || !defined(WOLFSSL_PUBLIC_MP) || !defined(HAVE_PKCS8)
+#error "the wolfCrypt backend needs HAVE_ECC, WOLFSSL_KEY_GEN, WOLFSSL_PUBLIC_MP and HAVE_PKCS8"
 #endif
 #if !defined(WOLFSSL_ECDSA_DETERMINISTIC_K) && !defined(WOLFSSL_ECDSA_DETERMINISTIC_K_VARIANT)
 #error "the wolfCrypt backend needs WOLFSSL_ECDSA_DETERMINISTIC_K (RFC 6979 signatures)"
@@ -33,6 +34,8 @@ _Static_assert(_Alignof(wc_Sha256) <= _Alignof(nacme_sha256_t),
 #define KEY_DER_MAX 224
 /* Key import input beyond this cannot be a P-256 key in a supported format. */
 #define KEY_IMPORT_MAX 4096
+/* PEM of KEY_DER_MAX bytes: 300 base64 characters in 5 lines, the BEGIN and END lines. */
+#define KEY_PEM_MAX 400
 
 static void wipe(void *p, size_t n)
 {
@@ -77,7 +80,7 @@ static void release_slot(nacme_wolfcrypt_t *wc, int slot)
 static int load_scalar(nacme_wolfcrypt_t *wc, int slot, const uint8_t d[32])
 {
     ecc_key *k = &wc->keys[slot];
-    if (wc_ecc_init_ex(k, NULL, INVALID_DEVID) != 0) {
+    if (wc_ecc_init_ex(k, wc->heap, INVALID_DEVID) != 0) {
         wipe(k, sizeof *k);
         return NACME_ERR_CRYPTO;
     }
@@ -110,8 +113,9 @@ static wc_Sha256 *sha_state(nacme_sha256_t *st)
 
 static int sha256_init(void *ctx, nacme_sha256_t *st)
 {
-    if (backend(ctx) == NULL || st == NULL) return NACME_ERR_ARG;
-    return wc_InitSha256_ex(sha_state(st), NULL, INVALID_DEVID) == 0 ? NACME_OK : NACME_ERR_CRYPTO;
+    nacme_wolfcrypt_t *wc = backend(ctx);
+    if (wc == NULL || st == NULL) return NACME_ERR_ARG;
+    return wc_InitSha256_ex(sha_state(st), wc->heap, INVALID_DEVID) == 0 ? NACME_OK : NACME_ERR_CRYPTO;
 }
 
 static int sha256_update(void *ctx, nacme_sha256_t *st, const uint8_t *data, size_t len)
@@ -138,12 +142,13 @@ static int sha256_final(void *ctx, nacme_sha256_t *st, uint8_t digest[32])
 static int hmac_sha256(void *ctx, const uint8_t *key, size_t key_len, const uint8_t *data,
                        size_t len, uint8_t mac[32])
 {
-    if (backend(ctx) == NULL || mac == NULL || (key == NULL && key_len > 0) ||
-        (data == NULL && len > 0) || key_len > UINT32_MAX || len > UINT32_MAX) {
+    nacme_wolfcrypt_t *wc = backend(ctx);
+    if (wc == NULL || mac == NULL || (key == NULL && key_len > 0) || (data == NULL && len > 0) ||
+        key_len > UINT32_MAX || len > UINT32_MAX) {
         return NACME_ERR_ARG;
     }
     Hmac h;
-    if (wc_HmacInit(&h, NULL, INVALID_DEVID) != 0) return NACME_ERR_CRYPTO;
+    if (wc_HmacInit(&h, wc->heap, INVALID_DEVID) != 0) return NACME_ERR_CRYPTO;
     int ret = wc_HmacSetKey(&h, WC_SHA256, key, (word32)key_len);
     if (ret == 0 && len > 0) ret = wc_HmacUpdate(&h, data, (word32)len);
     if (ret == 0) ret = wc_HmacFinal(&h, mac);
@@ -250,19 +255,19 @@ static int key_export(void *ctx, nacme_key_t key, nacme_key_format_t fmt, uint8_
         if (cap < der_len) rc = NACME_ERR_TOO_LARGE;
         else memcpy(buf, der, der_len);
     } else if (rc == NACME_OK) {
-        int type = pkcs8 ? PKCS8_PRIVATEKEY_TYPE : ECC_PRIVATEKEY_TYPE;
-        int need = wc_DerToPem(der, (word32)der_len, NULL, 0, type);
-        if (need <= 0) {
+        /* the PEM armour: 64-character lines, each ending in '\n' (what OpenSSL writes) */
+        char text[KEY_PEM_MAX];
+        nacme_sb_t sb;
+        nacme_sb_init(&sb, text, sizeof text);
+        rc = nacme_pem_encode(&sb, pkcs8 ? "PRIVATE KEY" : "EC PRIVATE KEY", der, der_len);
+        if (rc != NACME_OK || nacme_sb_status(&sb) != NACME_OK) {
             rc = NACME_ERR_CRYPTO;
         } else {
-            *len = (size_t)need;
-            if (cap < (size_t)need) {
-                rc = NACME_ERR_TOO_LARGE;
-            } else if (wc_DerToPem(der, (word32)der_len, buf, (word32)need, type) != need) {
-                wipe(buf, (size_t)need);
-                rc = NACME_ERR_CRYPTO;
-            }
+            *len = sb.len;
+            if (cap < sb.len) rc = NACME_ERR_TOO_LARGE;
+            else memcpy(buf, text, sb.len);
         }
+        wipe(text, sizeof text);
     }
     wipe(der, sizeof der);
     return rc;
@@ -277,6 +282,39 @@ static bool looks_like_pem(const uint8_t *data, size_t len)
     return len - i >= sizeof begin - 1 && memcmp(data + i, begin, sizeof begin - 1) == 0;
 }
 
+/*
+ * The DER of the first "EC PRIVATE KEY" or "PRIVATE KEY" block of a PEM
+ * text (its BEGIN line at the start of a line; text and other blocks before
+ * it are skipped, like OpenSSL's EC PARAMETERS block) into der, its length
+ * into *n. Encrypted keys ("ENCRYPTED PRIVATE KEY", or Proc-Type headers
+ * inside the block) fail: NACME_ERR_KEY.
+ */
+static int pem_key_block(const uint8_t *data, size_t len, uint8_t der[KEY_DER_MAX], size_t *n)
+{
+    static const char *const begins[] = {"-----BEGIN EC PRIVATE KEY-----", "-----BEGIN PRIVATE KEY-----"};
+    size_t start = len;
+    for (size_t i = 0; i < len && start == len; i++) {
+        if (i > 0 && data[i - 1] != '\n') continue;
+        for (size_t b = 0; b < 2; b++) {
+            size_t bl = strlen(begins[b]);
+            if (len - i >= bl && memcmp(data + i, begins[b], bl) == 0) start = i;
+        }
+    }
+    if (start == len) return NACME_ERR_KEY;
+    nacme_pem_splitter_t sp;
+    nacme_pem_splitter_init(&sp, der, KEY_DER_MAX);
+    size_t used = 0;
+    nacme_pem_event_t ev = NACME_PEM_NEED_MORE;
+    int rc = nacme_pem_split(&sp, (const char *)data + start, len - start, &used, &ev);
+    int out = NACME_ERR_KEY;
+    if (rc == NACME_OK && ev == NACME_PEM_BLOCK) {
+        *n = sp.der_len;
+        out = NACME_OK;
+    }
+    wipe(&sp, sizeof sp);
+    return out;
+}
+
 static int key_import(void *ctx, const uint8_t *data, size_t len, nacme_key_t *key)
 {
     nacme_wolfcrypt_t *wc = backend(ctx);
@@ -289,9 +327,8 @@ static int key_import(void *ctx, const uint8_t *data, size_t len, nacme_key_t *k
     nacme_p256_key_der_t parsed;
     int rc = NACME_ERR_KEY;
     if (looks_like_pem(data, len)) {
-        /* wolfCrypt finds the key block and decodes it; encrypted keys fail (no password) */
-        int n = wc_KeyPemToDer(data, (int)len, der, (int)sizeof der, NULL);
-        if (n > 0) rc = nacme_p256_key_parse(der, (size_t)n, &parsed);
+        size_t n = 0;
+        if (pem_key_block(data, len, der, &n) == NACME_OK) rc = nacme_p256_key_parse(der, n, &parsed);
     } else {
         rc = nacme_p256_key_parse(data, len, &parsed);
     }
@@ -326,10 +363,16 @@ static void key_release(void *ctx, nacme_key_t key)
 
 int nacme_wolfcrypt_init(nacme_wolfcrypt_t *wc, const nacme_entropy_t *entropy)
 {
+    return nacme_wolfcrypt_init_ex(wc, entropy, NULL);
+}
+
+int nacme_wolfcrypt_init_ex(nacme_wolfcrypt_t *wc, const nacme_entropy_t *entropy, void *heap)
+{
     if (wc == NULL || entropy == NULL || entropy->fill == NULL) return NACME_ERR_ARG;
     memset(wc, 0, sizeof *wc);
+    wc->heap = heap;
     if (wolfCrypt_Init() != 0) return NACME_ERR_CRYPTO;
-    if (wc_InitRng(&wc->rng) != 0) {
+    if (wc_InitRng_ex(&wc->rng, heap, INVALID_DEVID) != 0) {
         wolfCrypt_Cleanup();
         return NACME_ERR_CRYPTO;
     }

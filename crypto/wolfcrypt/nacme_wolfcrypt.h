@@ -3,6 +3,8 @@
  *
  *   nacme_wolfcrypt_t wc;                       // caller-owned, e.g. static
  *   int rc = nacme_wolfcrypt_init(&wc, &port.entropy);
+ *   // or, where wolfSSL has no malloc (WOLFSSL_STATIC_MEMORY), with a heap hint:
+ *   // nacme_wolfcrypt_init_ex(&wc, &port.entropy, heap);
  *   nacme_wolfcrypt_port(&wc, &port.crypto);    // fills the function table
  *   ...                                          // run the engine
  *   nacme_wolfcrypt_free(&wc);
@@ -17,7 +19,12 @@
  *   r||s. wolfCrypt's RNG (seeded by wolfCrypt from the OS) only blinds the
  *   scalar multiplications.
  * - Keys export to SEC1 and PKCS#8, DER or PEM, always with the public key;
- *   import reads any of the four.
+ *   import reads any of the four. DER comes from wolfCrypt; the PEM armour
+ *   is nanoacme's own codec (nacme_pem.h), so wolfSSL needs neither
+ *   WOLFSSL_PEM_TO_DER nor WOLFSSL_DER_TO_PEM and PEM costs no allocation.
+ * - Every wolfCrypt allocation (the RNG's DRBG, signing temporaries) uses
+ *   the heap hint given to nacme_wolfcrypt_init_ex(): NULL is wolfSSL's
+ *   default allocator (malloc), a WOLFSSL_HEAP_HINT a static pool.
  * - No function logs or prints key material; secrets on the stack are wiped.
  * - Calls never answer NACME_PENDING, except key_generate() when the entropy
  *   port does.
@@ -68,6 +75,7 @@ typedef struct nacme_wolfcrypt {
     bool used[NACME_WOLFCRYPT_MAX_KEYS];
     WC_RNG rng;              /* blinding only */
     nacme_entropy_t entropy; /* private scalars */
+    void *heap;              /* wolfCrypt heap hint (NULL: malloc) */
     bool ready;              /* init succeeded and free not yet called */
 } nacme_wolfcrypt_t;
 
@@ -84,6 +92,18 @@ typedef struct nacme_wolfcrypt {
  * call nacme_wolfcrypt_free() first on a context that holds keys.
  */
 int nacme_wolfcrypt_init(nacme_wolfcrypt_t *wc, const nacme_entropy_t *entropy);
+
+/*
+ * nacme_wolfcrypt_init_ex() - nacme_wolfcrypt_init() with a wolfCrypt heap
+ * hint: every allocation wolfCrypt makes for this context (the RNG's DRBG,
+ * ECC temporaries while signing) comes from heap. NULL is the default
+ * allocator (what nacme_wolfcrypt_init() uses). A firmware built with
+ * WOLFSSL_STATIC_MEMORY and no malloc passes the hint of its static pool
+ * (on lwIP: nacme_lwip_tls_heap()); the hint must outlive wc. Returns as
+ * nacme_wolfcrypt_init() (NACME_ERR_CRYPTO also when the pool has no room
+ * for the DRBG).
+ */
+int nacme_wolfcrypt_init_ex(nacme_wolfcrypt_t *wc, const nacme_entropy_t *entropy, void *heap);
 
 /*
  * nacme_wolfcrypt_free() - release every key (wiping it) and the RNG.

@@ -662,3 +662,8 @@ void nacme_lwip_tls_deinit(nacme_lwip_tls_t *t)
         t->ctx = NULL;
     }
 }
+
+void *nacme_lwip_tls_heap(const nacme_lwip_tls_t *t)
+{
+    return t != NULL && t->ctx != NULL ? wolfSSL_CTX_GetHeap(t->ctx, NULL) : NULL;
+}

@@ -50,6 +50,18 @@ uint64_t board_ms64(void)
     return a;
 }
 
+uint64_t board_us(void)
+{
+    /* the counter counts down from the reload value within each millisecond */
+    for (;;) {
+        uint64_t ms = board_ms64();
+        uint32_t left = SYST_CVR;
+        if (board_ms64() == ms && left <= SYSCLK_HZ / 1000u - 1u) {
+            return ms * 1000u + (SYSCLK_HZ / 1000u - 1u - left) / (SYSCLK_HZ / 1000000u);
+        }
+    }
+}
+
 uint32_t board_ms(void)
 {
     return (uint32_t)board_ms64();

@@ -29,6 +29,14 @@ uint32_t board_ms(void);
 uint64_t board_ms64(void);
 
 /*
+ * board_us() - microseconds since boot from the SysTick counter (25 MHz
+ * core clock), for cost measurements. Under QEMU's -icount the clock
+ * follows the instructions executed, so a difference of two readings
+ * around busy code is its emulated CPU time.
+ */
+uint64_t board_us(void);
+
+/*
  * board_unix_time() - seconds since 1970 UTC: the host's time read by
  * semihosting SYS_TIME at boot plus the time since (the demo board's RTC).
  */

@@ -1,7 +1,7 @@
 /*
  * lwIP 2.1 configuration of the nanoacme firmware: NO_SYS (one superloop, raw
  * API, nothing from interrupts), IPv4 with DHCP and a DNS resolver, one TCP
- * connection at a time (the TLS link to the CA), small memory.
+ * connection to the CA at a time, an http-01 listener, small memory.
  *
  * RAM: the pbuf pool (PBUF_POOL_SIZE frames of full Ethernet size) holds
  * received segments until TLS has consumed them; the TCP window (TCP_WND)
@@ -28,9 +28,10 @@
 #define MEM_SIZE 4096
 #define MEMP_NUM_PBUF 4        /* PBUF_ROM/REF: few, tcp_write copies */
 #define MEMP_NUM_UDP_PCB 2     /* DHCP, DNS */
-#define MEMP_NUM_TCP_PCB 2     /* the connection, and one in TIME_WAIT */
-#define MEMP_NUM_TCP_PCB_LISTEN 1
-#define MEMP_NUM_TCP_SEG 8
+/* the CA connection, one in TIME_WAIT, and the http-01 responder's connections (NACME_LWIP_HTTP01_CONNS) */
+#define MEMP_NUM_TCP_PCB 6
+#define MEMP_NUM_TCP_PCB_LISTEN 1 /* the http-01 listener */
+#define MEMP_NUM_TCP_SEG 10
 #define MEMP_NUM_ARP_QUEUE 2
 #define MEMP_NUM_REASSDATA 0
 #define MEMP_NUM_FRAG_PBUF 0
@@ -75,6 +76,11 @@
 #define LWIP_TCP_KEEPALIVE 0
 #define LWIP_ALTCP 0
 #define LWIP_CALLBACK_API 1
+/*
+ * SOF_REUSEADDR: the http-01 listener opens again (next order) while the
+ * connections it served wait in TIME_WAIT on port 80.
+ */
+#define SO_REUSE 1
 
 /* ---- netif ---- */
 #define LWIP_NETIF_STATUS_CALLBACK 0

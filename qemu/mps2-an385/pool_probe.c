@@ -15,6 +15,7 @@ static uint32_t min_free[WOLFMEM_MAX_BUCKETS];
 static uint32_t max_request[WOLFMEM_MAX_BUCKETS];
 static uint32_t failures;
 static uint32_t failed_size;
+static uint32_t peak_bytes;
 static int seen;
 
 void *__wrap_wolfSSL_Malloc(size_t size, void *heap, int type)
@@ -41,10 +42,17 @@ void *__wrap_wolfSSL_Malloc(size_t size, void *heap, int type)
     if (heap != NULL) {
         WOLFSSL_MEM_STATS st;
         if (wolfSSL_GetMemStats(((WOLFSSL_HEAP_HINT *)heap)->memory, &st) == 1) {
+            uint32_t in_use = 0;
             for (unsigned i = 0; i < WOLFMEM_MAX_BUCKETS; i++) {
                 if (st.avaBlock[i] < min_free[i]) {
                     min_free[i] = st.avaBlock[i];
                 }
+                if (st.avaBlock[i] <= bucket_count[i]) {
+                    in_use += (bucket_count[i] - st.avaBlock[i]) * (bucket_size[i] + (uint32_t)wolfSSL_MemoryPaddingSz());
+                }
+            }
+            if (in_use > peak_bytes) {
+                peak_bytes = in_use;
             }
         }
     }
@@ -54,6 +62,11 @@ void *__wrap_wolfSSL_Malloc(size_t size, void *heap, int type)
 uint32_t pool_probe_failures(void)
 {
     return failures;
+}
+
+uint32_t pool_probe_peak_bytes(void)
+{
+    return peak_bytes;
 }
 
 void pool_probe_report(void)

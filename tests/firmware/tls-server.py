@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A small HTTPS server (Python's ssl, i.e. OpenSSL) for the firmware smoke test.
+"""A small HTTPS server (Python's ssl, i.e. OpenSSL) for the firmware test (tests/firmware/run.sh).
 
 GET /bytes/N answers N bytes of body written in one piece, so OpenSSL sends
 them in one TLS record of up to 16 KB (the largest a server may send); the
