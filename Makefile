@@ -13,8 +13,8 @@
 #   make install PREFIX=/usr/local
 #
 # Build flavors live side by side under build/: native (library), asan (unit
-# tests), armhf and mips (cross tests), m3 (Cortex-M3 core objects for size
-# and the design guards).
+# tests), asanfw (unit tests of the firmware configuration), armhf and mips
+# (cross tests), m3 (Cortex-M3 core objects for size and the design guards).
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
@@ -22,7 +22,7 @@ BUILD ?= build
 RESULTS := $(BUILD)/results
 # make test fails when fewer test cases than this ran (a suite that silently
 # stopped running would otherwise go unnoticed).
-TEST_MIN_CASES := 1347
+TEST_MIN_CASES := 1352
 
 # Quiet build lines ("CC asan core/json.c"); make V=1 shows whole commands.
 ifeq ($(V),1)
@@ -50,7 +50,8 @@ LINUX_SRC := $(sort $(wildcard platforms/linux/*.c))
 # also built natively and cross for their unit tests (tests/lwip/).
 LWIP_HOST_SRC := platforms/lwip/flash_storage.c platforms/lwip/flash_ram.c platforms/lwip/http01_parse.c
 APP_SRC := $(sort $(wildcard apps/nanoacme/*.c))
-TEST_SRC := $(sort $(wildcard tests/*/test_*.c))
+# tests/profile holds tests of other configurations, built by their own rules.
+TEST_SRC := $(filter-out tests/profile/%,$(sort $(wildcard tests/*/test_*.c)))
 TEST_SUPPORT_SRC := $(sort $(wildcard tests/support/*.c tests/fakes/*.c))
 PUBLIC_HEADERS := $(sort $(wildcard include/*.h port/*.h))
 TEST_NAMES := $(basename $(notdir $(TEST_SRC)))
@@ -78,6 +79,14 @@ asan_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 asan_LIBS := -lcmocka -lwolfssl -lm
 asan_INC :=
 asan_AR := $(AR)
+
+# asanfw: the same, with the firmware's configuration (features switched off,
+# smaller limits), so a device build's behaviour is unit-tested too.
+asanfw_CC := $(CC)
+asanfw_CFLAGS := $(asan_CFLAGS) -DNACME_CONFIG_FILE=\"$(abspath qemu/mps2-an385/nacme_config.h)\"
+asanfw_LIBS := $(asan_LIBS)
+asanfw_INC :=
+asanfw_AR := $(AR)
 
 # Cross flavors: CROSS_PREFIX (from scripts/cross-libs.sh) holds wolfSSL,
 # cmocka and the user_settings.h they were built with. UBSan in trap mode:
@@ -208,7 +217,15 @@ $(BUILD)/$(1)/tests/bin/%: $(BUILD)/$(1)/tests/core/%.o $(BUILD)/$(1)/libnanoacm
 $(1)_TEST_BINS := $$(addprefix $(BUILD)/$(1)/tests/bin/,$(TEST_NAMES))
 endef
 
-$(foreach f,native asan armhf mips m3 cmd,$(eval $(call flavor_rules,$(f))))
+$(foreach f,native asan asanfw armhf mips m3 cmd,$(eval $(call flavor_rules,$(f))))
+
+# Tests of the firmware configuration: core, crypto backend and fakes only.
+PROFILE_TEST_BINS := $(patsubst tests/profile/%.c,$(BUILD)/asanfw/tests/bin/%,$(sort $(wildcard tests/profile/test_*.c)))
+$(BUILD)/asanfw/tests/bin/%: $(BUILD)/asanfw/tests/profile/%.o $(asanfw_CORE_OBJS) $(asanfw_CRYPTO_OBJS) \
+        $(asanfw_SUPPORT_OBJS)
+	@mkdir -p $(@D)
+	$(call msg,LD $@)
+	$(Q)$(asanfw_CC) $(asanfw_CFLAGS) -o $@ $^ $(asanfw_LIBS)
 
 # Tests live in tests/<area>/test_*.c; one binary per file. The pattern rule
 # above names tests/core; other areas get the same rule here.
@@ -281,9 +298,9 @@ $(TESTDATA)/.stamp: $(TESTDATA_GEN)
 .PHONY: testdata
 testdata: $(TESTDATA)/.stamp
 
-test-unit: $(asan_TEST_BINS) testdata
+test-unit: $(asan_TEST_BINS) $(PROFILE_TEST_BINS) testdata
 	@mkdir -p $(RESULTS)
-	@rc=0; for t in $(asan_TEST_BINS); do \
+	@rc=0; for t in $(asan_TEST_BINS) $(PROFILE_TEST_BINS); do \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $(RUN_SUITE) unit-$$(basename $$t) $$t || rc=1; \
 	done; exit $$rc
 

@@ -353,6 +353,22 @@ int nacme_state_renew(nacme_t *c)
             if ((rc = nacme_state_object(c)) != NACME_OK) return rc;
             c->cursor = 1;
         }
+        if (c->cursor == 1) {
+            /*
+             * A check that changed nothing writes nothing: on a device polled
+             * every few hours for years, each write would erase a flash sector.
+             * The stored copy is read after the new one, in the buffer's rest.
+             */
+            size_t len = 0;
+            rc = nacme_store_read(c, NACME_OBJ_STATE, nacme_cert_name(c), c->buf + c->data_len,
+                                  NACME_BUF_SIZE - c->data_len, &len);
+            if (rc == NACME_PENDING) return rc;
+            if (rc == NACME_OK && len == c->data_len && memcmp(c->buf, c->buf + len, len) == 0) {
+                nacme_set_state(c, S_FINISHED);
+                return NACME_OK;
+            }
+            c->cursor = 2;
+        }
         rc = nacme_store_write(c, NACME_OBJ_STATE, nacme_cert_name(c), c->buf, c->data_len);
         if (rc != NACME_OK) return rc;
         nacme_set_state(c, S_FINISHED);

@@ -105,8 +105,29 @@ static void test_renew_not_due_then_due(void **state)
     env_t *e = with_cert(&cfg, &r);
     /* a day later: not due, no order, the decision explained */
     e->clock.mono_ms += (uint64_t)DAY * 1000u;
+    const fake_object_t *st = fake_storage_get(&e->storage, NACME_OBJ_STATE, "renew.example.test");
+    assert_non_null(st);
+    char stored[512];
+    assert_true(st->len < sizeof stored);
+    memcpy(stored, st->data, st->len);
+    size_t stored_len = st->len;
+    unsigned commits = e->storage.commits;
     assert_int_equal(nacme_start_renew(&e->c, &r), NACME_OK);
     assert_int_equal(env_run(e), NACME_STEP_DONE);
+    /* a check that changed nothing wrote nothing (flash wear on devices) */
+    assert_int_equal(e->storage.commits, commits);
+    st = fake_storage_get(&e->storage, NACME_OBJ_STATE, "renew.example.test");
+    assert_non_null(st);
+    assert_int_equal(st->len, stored_len);
+    assert_memory_equal(st->data, stored, stored_len);
+    /* a stored state that differs (an older version) is rewritten */
+    fake_storage_put(&e->storage, NACME_OBJ_STATE, "renew.example.test", "{}", 2);
+    assert_int_equal(nacme_start_renew(&e->c, &r), NACME_OK);
+    assert_int_equal(env_run(e), NACME_STEP_DONE);
+    assert_int_equal(e->storage.commits, commits + 1);
+    st = fake_storage_get(&e->storage, NACME_OBJ_STATE, "renew.example.test");
+    assert_int_equal(st->len, stored_len);
+    assert_memory_equal(st->data, stored, stored_len);
     const nacme_result_t *res = nacme_result(&e->c);
     assert_false(res->due);
     assert_false(res->issued);
