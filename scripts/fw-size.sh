@@ -39,6 +39,14 @@ fi
 
 awk -v flash_budget=$FLASH_BUDGET -v ram_budget=$RAM_BUDGET -v own_flash_budget=$OWN_FLASH_BUDGET \
     -v own_ram_budget=$OWN_RAM_BUDGET -v measured="$measured" -v logname="$log" '
+# A 0x... number (mawk, the default awk of Debian, has no strtonum).
+function hex(s,    i, v) {
+    v = 0
+    s = tolower(s)
+    sub(/^0x/, "", s)
+    for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+    return v
+}
 function component(file, name) {
     if (name == ".bss.tls_pool") return "pool"
     if (name == ".bss.tls_record") return "record"
@@ -80,18 +88,18 @@ function place(comp, addr, size,    end) {
 out == "" { next }
 # Fill: padding after the previous input section (or the stack reservation).
 /^ \*fill\*/ {
-    if (out == "stack") { ram["stack"] += strtonum($3); next }
-    place(last, strtonum($2), strtonum($3))
+    if (out == "stack") { ram["stack"] += hex($3); next }
+    place(last, hex($2), hex($3))
     next
 }
 # An input section, its address, size and object on this line or the next.
 /^ [.A-Za-z_]/ && $1 !~ /^\*/ {
-    if (NF >= 4 && $2 ~ /^0x/) { last = component($4, $1); place(last, strtonum($2), strtonum($3)) }
+    if (NF >= 4 && $2 ~ /^0x/) { last = component($4, $1); place(last, hex($2), hex($3)) }
     else if (NF == 1) pending = $1
     next
 }
 pending != "" && NF == 3 && $1 ~ /^0x/ && $2 ~ /^0x/ {
-    last = component($3, pending); place(last, strtonum($1), strtonum($2)); pending = ""
+    last = component($3, pending); place(last, hex($1), hex($2)); pending = ""
     next
 }
 { pending = "" }
@@ -134,5 +142,5 @@ END {
         ram_total = tr
     }
     printf "firmware: flash %d bytes, ram %d bytes\n", tf, ram_total
-    if (tf > flash_budget || tr > ram_budget) exit 1
+    if (tf > flash_budget || tr > ram_budget || of > own_flash_budget || orr > own_ram_budget) exit 1
 }' "$map"

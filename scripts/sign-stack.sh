@@ -28,6 +28,7 @@
 # Exit status: 0 measured; 1 something missing or a build failed;
 # 2 recursion on a path, or a callee that could not be measured.
 set -eu
+case "${1:-}" in -h | --help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 die() { echo "sign-stack: $*" >&2; exit 1; }
@@ -49,6 +50,7 @@ mkdir -p "$work/wolf" "$work/port" "$work/mk" "$work/ext"
 
 # One Makefile variable, unexpanded by the shell (BUILD points at an empty
 # folder so no dependency file of build/ is read).
+board=""
 mkvar() {
     make -s --no-print-directory -C "$here" BUILD="$work/mk" FW_PREFIX="${prefix:-/unset}" \
         ${board:+FW_BOARD="$board"} --eval "sign-stack-var: ; @: \$(info \$($1))" sign-stack-var ||
@@ -60,7 +62,7 @@ board=${board%/}
 [ -f "$board/user_settings.h" ] || die "$board/user_settings.h missing (usage: $0 [BOARD_DIR])"
 cc=$(mkvar m3_CC)
 lib_cflags=$(mkvar FW_LIB_CFLAGS)
-[ -n "$lib_cflags" ] && [ -n "$cc" ] || die "FW_LIB_CFLAGS or m3_CC is empty in the Makefile"
+if [ -z "$lib_cflags" ] || [ -z "$cc" ]; then die "FW_LIB_CFLAGS or m3_CC is empty in the Makefile"; fi
 command -v "$cc" >/dev/null 2>&1 || die "$cc is missing (make deps)"
 
 prefix=$(FW_CFLAGS="$lib_cflags" scripts/fw-libs.sh "$board") || die "scripts/fw-libs.sh $board failed"
@@ -84,17 +86,17 @@ fw_files="platforms/lwip/entropy.c platforms/lwip/tls_transport.c $board/pool_pr
  $board/wolfssl_glue.c $board/board.c"
 for f in $crypto_src $fw_files; do [ -f "$f" ] || die "$f missing"; done
 
+# shellcheck disable=SC2086 # lists of words
 echo "sign-stack: compiling $(echo $wolf_files | wc -w) wolfCrypt files and $(echo $crypto_src $fw_files | wc -w) firmware files into $work" >&2
 for f in $wolf_files; do
     [ -f "$wolf_src/wolfcrypt/src/$f.c" ] || die "$wolf_src/wolfcrypt/src/$f.c missing"
-    # shellcheck disable=SC2086
     (cd "$wolf_src" && eval "\"\$cc\" $lib_cflags -w -DWOLFSSL_USER_SETTINGS -I\"\$here/\$board\" \
         -I\"\$prefix/include\" -I\"\$wolf_src\" -fstack-usage -fcallgraph-info=su \
         -c wolfcrypt/src/$f.c -o \"\$work/wolf/$f.o\"") || die "compiling wolfcrypt/src/$f.c failed"
 done
 for f in $crypto_src $fw_files; do
+    # shellcheck disable=SC2034 # used in the eval
     o=$work/port/$(echo "${f%.c}" | tr / _).o
-    # shellcheck disable=SC2086
     eval "\"\$cc\" $fw_cflags $fw_inc -fstack-usage -fcallgraph-info=su -c \"\$f\" -o \"\$o\"" ||
         die "compiling $f failed"
 done
@@ -102,6 +104,7 @@ done
 # The entropy port key_generate calls through, as the board wires it.
 fill=""
 if grep -q 'nacme_lwip_entropy_port' "$board"/*.c 2>/dev/null; then fill=platforms/lwip/entropy.c:fill; fi
+# shellcheck disable=SC2086 # one flag a line
 wraps=$(printf '%s\n' $fw_ldflags | sed -n 's/^-Wl,--wrap=//p' | tr '\n' ' ')
 specs=""
 case " $fw_ldflags " in *" --specs=nano.specs "*) specs=--specs=nano.specs ;; esac
@@ -155,7 +158,7 @@ for obj, names in local.items():
         if line.startswith("RELOCATION"):
             fn = None
         f = line.split()
-        if fn and len(f) == 3 and f[1] in ("R_ARM_THM_CALL", "R_ARM_THM_JUMP24"):
+        if fn and len(f) == 3 and f[1] in ("R_ARM_THM_CALL", "R_ARM_THM_JUMP24", "R_ARM_THM_JUMP19"):
             sym = f[2].split("+")[0]
             sym = sym[6:] if sym.startswith(".text.") else sym
             add_edge(fn, names.get(sym, sym))
@@ -198,14 +201,14 @@ for a, targets in resolved.items():
     edges[a] = [t for t in edges.get(a, []) if t != INDIRECT] + targets
 
 external = sorted(f for f in reachable(entries.values()) if f not in frames and f != INDIRECT)
-ext_note = {}
 if external:
     src = os.path.join(work, "ext", "entry.c")
     open(src, "w").write("void sign_stack_entry(void);\nvoid sign_stack_entry(void) {}\n")
     elf = os.path.join(work, "ext", "ext.elf")
     cmd = [cc] + ldflags.split() + ["-nostartfiles", "-Wl,-e,sign_stack_entry", src, "-o", elf]
     cmd += ["-Wl,-u," + f for f in external]
-    subprocess.run(cmd, check=True)
+    if subprocess.run(cmd).returncode != 0:
+        sys.exit("sign-stack: linking newlib-nano/libgcc for %s failed" % ", ".join(external))
     dis = subprocess.run([objdump, "-d", "--no-show-raw-insn", elf],
                          capture_output=True, text=True, check=True).stdout
     fn = None
@@ -230,14 +233,11 @@ if external:
         if re.match(r"sub(?:\.w)?\s+sp,\s*(?:sp,\s*)?r", ins):
             qual[fn] = "dynamic"
         frames[fn] += n
-        m = re.match(r"(?:bl|b\.w|b)\s+[0-9a-f]+\s+<([^>+]+)>", ins)
+        m = re.match(r"(?:bl|b(?:\.[nw])?)\s+[0-9a-f]+\s+<([^>+]+)>", ins)
         if m and m.group(1) != fn:
-            add_edge(fn, m.group(1))
-        if re.match(r"blx?\s+(r\d+|ip|lr)", ins) and not ins.startswith("bx\tlr") and ins != "bx\tlr":
-            if not ins.startswith("bx"):
-                add_edge(fn, INDIRECT)
-    for f in external:
-        ext_note[f] = f in frames
+            add_edge(fn, m.group(1))  # a call or a tail call
+        if re.match(r"blx\s+(r\d+|ip|sl|fp|lr)\b", ins):
+            add_edge(fn, INDIRECT)
 
 # deepest path, refusing recursion
 memo, onstack, cycles = {}, [], []
@@ -285,7 +285,8 @@ for member, what in (("sign_digest", "a signing call"), ("key_generate", "a key 
     print("  newlib-nano/libgcc leaves (from their disassembly): %s" % (", ".join("%s %d" % (f, frames[f]) for f in ext) or "none"))
     missing = sorted(f for f in reach if f not in frames and f != INDIRECT)
     if missing:
-        print("sign-stack: no frame for %s (no source compiled here, not in newlib-nano/libgcc)" % ", ".join(missing), file=sys.stderr)
+        print("sign-stack: no frame for %s (not compiled here, not in newlib-nano/libgcc): the figure is incomplete;"
+              " add its source to wolf_files or fw_files" % ", ".join(missing), file=sys.stderr)
         status = 2
     print("  %d functions reachable from %s" % (len(reach - {INDIRECT}), short(entry)))
 if cycles:
