@@ -198,15 +198,6 @@ typedef struct nacme {
     int err;                     /* first error of the operation (sticky) */
     bool cancelled;
     bool done;
-    uint64_t op_deadline;        /* monotonic ms */
-    nacme_wait_t wait;           /* what the step waits for when it yields */
-    uint8_t wait_kind;           /* NACME_STEP_AGAIN or NACME_STEP_WAIT */
-    uint32_t poll_delay_ms;      /* current polling backoff */
-    uint16_t polls;
-    int64_t time_offset;         /* unix time = mono_s + offset, when known */
-    bool time_known;
-    bool time_from_server;
-
     /* request sub-machine */
     struct {
         uint8_t state;
@@ -234,9 +225,17 @@ typedef struct nacme {
         uint32_t conn_id;        /* hash of host:port of the request */
         uint8_t digest[32];      /* JWS signing input digest, kept while the signer is pending */
     } req;
+    uint64_t op_deadline;        /* monotonic ms */
+    nacme_wait_t wait;           /* what the step waits for when it yields */
+    uint8_t wait_kind;           /* NACME_STEP_AGAIN or NACME_STEP_WAIT */
+    uint32_t poll_delay_ms;      /* current polling backoff */
+    uint16_t polls;
+    int64_t time_offset;         /* unix time = mono_s + offset, when known */
+    bool time_known;
+    bool time_from_server;
+
     nacme_http_parser_t http;
     nacme_json_t json;
-    jsmntok_t toks[NACME_JSON_TOKENS];
 
     /* storage sub-machine */
     uint8_t st_stage;
@@ -310,6 +309,7 @@ typedef struct nacme {
     char nonce[NACME_NONCE_MAX + 1];
     uint16_t strings_len;
     uint16_t strings_order_mark;  /* strings from here on belong to the current order */
+    jsmntok_t toks[NACME_JSON_TOKENS];
     char strings[NACME_STRINGS_SIZE];
     uint8_t buf[NACME_BUF_SIZE];  /* request, then response body */
 } nacme_t;
