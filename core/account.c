@@ -78,8 +78,7 @@ int nacme_state_directory(nacme_t *c)
     c->strings_len = c->strings_order_mark; /* the directory URL itself is not kept */
     if (c->req.body_len == 0) return NACME_ERR_DIRECTORY;
     if ((rc = parse_directory(c)) != NACME_OK) return rc;
-    nacme_set_state(c, S_ACCT_KEY_READ);
-    return NACME_OK;
+    return nacme_set_state(c, S_ACCT_KEY_READ);
 }
 
 /* ---- account key and account ---------------------------------------------------- */
@@ -215,8 +214,7 @@ int nacme_state_account(nacme_t *c)
     case S_ACCT_KEY_READ:
         rc = nacme_store_read(c, NACME_OBJ_ACCOUNT_KEY, scope, c->buf, NACME_BUF_SIZE, &len);
         if (rc == NACME_ERR_NOT_FOUND) {
-            nacme_set_state(c, S_ACCT_KEY_GEN);
-            return NACME_OK;
+            return nacme_set_state(c, S_ACCT_KEY_GEN);
         }
         if (rc != NACME_OK) return rc;
         rc = cr->key_import(cr->ctx, c->buf, len, &c->account_key);
@@ -226,18 +224,16 @@ int nacme_state_account(nacme_t *c)
             return rc;
         }
         if ((rc = account_key_ready(c)) != NACME_OK) return rc;
-        nacme_set_state(c, S_ACCT_READ);
-        return NACME_OK;
+        return nacme_set_state(c, S_ACCT_READ);
 
     case S_ACCT_KEY_GEN:
         rc = cr->key_generate(cr->ctx, &c->account_key);
-        if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
+        if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
         if (rc != NACME_OK) return rc;
         if ((rc = account_key_ready(c)) != NACME_OK) return rc;
         if ((rc = export_key(c, c->account_key)) != NACME_OK) return rc;
         NACME_LOG_INFO(c, "new account key generated");
-        nacme_set_state(c, S_ACCT_KEY_WRITE);
-        return NACME_OK;
+        return nacme_set_state(c, S_ACCT_KEY_WRITE);
 
     case S_ACCT_KEY_WRITE:
         rc = nacme_store_write(c, NACME_OBJ_ACCOUNT_KEY, scope, c->buf, c->data_len);
@@ -249,13 +245,11 @@ int nacme_state_account(nacme_t *c)
     case S_ACCT_READ:
         rc = nacme_store_read(c, NACME_OBJ_ACCOUNT, scope, c->buf, NACME_BUF_SIZE, &len);
         if (rc == NACME_ERR_NOT_FOUND) {
-            nacme_set_state(c, S_ACCT_LOOKUP);
-            return NACME_OK;
+            return nacme_set_state(c, S_ACCT_LOOKUP);
         }
         if (rc != NACME_OK) return rc;
         if ((rc = read_account_object(c, len)) != NACME_OK) return rc;
-        nacme_set_state(c, c->roll_recover ? S_ACCT_LOOKUP : S_ACCT_READY);
-        return NACME_OK;
+        return nacme_set_state(c, c->roll_recover ? S_ACCT_LOOKUP : S_ACCT_READY);
 
     case S_ACCT_LOOKUP:
         /* onlyReturnExisting: signed by the stored key, or by the rollover's new key */
@@ -271,15 +265,13 @@ int nacme_state_account(nacme_t *c)
                 nacme_set_state(c, S_ACCT_WRITE);
                 return write_account_object(c, false);
             }
-            nacme_set_state(c, S_ACCT_NEW);
-            return NACME_OK;
+            return nacme_set_state(c, S_ACCT_NEW);
         }
         if (rc != NACME_OK) return rc;
         if (c->roll_recover) {
             /* the CA knows the new key: the rollover happened; finish it */
             NACME_LOG_INFO(c, "completing an interrupted key rollover");
-            nacme_set_state(c, S_ROLL_KEY_WRITE);
-            return NACME_OK;
+            return nacme_set_state(c, S_ROLL_KEY_WRITE);
         }
         if ((rc = take_account(c)) != NACME_OK) return rc;
         NACME_LOG_INFO(c, "account recovered from its key: %s", nacme_str(c, c->account_url));
@@ -311,8 +303,7 @@ int nacme_state_account(nacme_t *c)
         rc = nacme_store_write(c, NACME_OBJ_ACCOUNT, scope, c->buf, c->data_len);
         if (rc != NACME_OK) return rc;
         if (c->acct_created) nacme_emit(c, NACME_EVENT_ACCOUNT_CREATED, nacme_str(c, c->account_url));
-        nacme_set_state(c, S_ACCT_READY);
-        return NACME_OK;
+        return nacme_set_state(c, S_ACCT_READY);
 
     default:
         return NACME_ERR_INTERNAL;
@@ -449,31 +440,27 @@ int nacme_state_account_ops(nacme_t *c)
     case S_ROLL_KEY_GEN:
         if (c->url_key_change == NACME_NOSTR) return NACME_ERR_DIRECTORY;
         rc = cr->key_generate(cr->ctx, &c->new_key);
-        if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
+        if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
         if (rc != NACME_OK) return rc;
         /* the new key is stored before the CA learns of it (see read_account_object) */
         if ((rc = write_account_object(c, true)) != NACME_OK) return rc;
-        nacme_set_state(c, S_ROLL_INTENT_WRITE);
-        return NACME_OK;
+        return nacme_set_state(c, S_ROLL_INTENT_WRITE);
 
     case S_ROLL_INTENT_WRITE:
         rc = nacme_store_write(c, NACME_OBJ_ACCOUNT, scope, c->buf, c->data_len);
         if (rc != NACME_OK) return rc;
-        nacme_set_state(c, S_ROLL_SIGN);
-        return NACME_OK;
+        return nacme_set_state(c, S_ROLL_SIGN);
 
     case S_ROLL_SIGN:
         rc = sign_keychange(c);
-        if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
+        if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
         if (rc != NACME_OK) return rc;
-        nacme_set_state(c, S_ROLL_POST);
-        return NACME_OK;
+        return nacme_set_state(c, S_ROLL_POST);
 
     case S_ROLL_POST:
         rc = nacme_exchange(c, M_POST, c->url_key_change, P_KEY_CHANGE, A_KID, B_JSON);
         if (rc != NACME_OK) return rc;
-        nacme_set_state(c, S_ROLL_KEY_WRITE);
-        return NACME_OK;
+        return nacme_set_state(c, S_ROLL_KEY_WRITE);
 
     case S_ROLL_KEY_WRITE:
         if (c->cursor == 0) {
@@ -492,8 +479,7 @@ int nacme_state_account_ops(nacme_t *c)
         c->new_key.id = 0;
         if ((rc = account_key_ready(c)) != NACME_OK) return rc;
         if ((rc = write_account_object(c, false)) != NACME_OK) return rc;
-        nacme_set_state(c, S_ROLL_ACCT_WRITE);
-        return NACME_OK;
+        return nacme_set_state(c, S_ROLL_ACCT_WRITE);
 
     case S_ROLL_ACCT_WRITE:
         rc = nacme_store_write(c, NACME_OBJ_ACCOUNT, scope, c->buf, c->data_len);
@@ -505,8 +491,7 @@ int nacme_state_account_ops(nacme_t *c)
         }
         NACME_LOG_INFO(c, "account key rolled over");
         nacme_emit(c, NACME_EVENT_KEY_ROLLED_OVER, nacme_str(c, c->account_url));
-        nacme_set_state(c, S_FINISHED);
-        return NACME_OK;
+        return nacme_set_state(c, S_FINISHED);
 
     case S_ACCT_POST:
         if (c->cursor == 0) {
@@ -516,8 +501,7 @@ int nacme_state_account_ops(nacme_t *c)
             if (c->op == OP_UPDATE) {
                 NACME_LOG_INFO(c, "account contact updated");
                 nacme_emit(c, NACME_EVENT_ACCOUNT_UPDATED, nacme_str(c, c->account_url));
-                nacme_set_state(c, S_FINISHED);
-                return NACME_OK;
+                return nacme_set_state(c, S_FINISHED);
             }
             NACME_LOG_INFO(c, "account deactivated: %s", nacme_str(c, c->account_url));
             c->cursor = 2;
@@ -532,8 +516,7 @@ int nacme_state_account_ops(nacme_t *c)
         cr->key_release(cr->ctx, c->account_key);
         c->account_key.id = 0;
         c->account_url = NACME_NOSTR;
-        nacme_set_state(c, S_FINISHED);
-        return NACME_OK;
+        return nacme_set_state(c, S_FINISHED);
 
     default:
         return NACME_ERR_INTERNAL;

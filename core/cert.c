@@ -133,7 +133,7 @@ int nacme_cert_stream_data(nacme_t *c, const uint8_t *data, size_t len)
     int rc;
     if ((c->cert_flags & CF_STARTED) == 0) {
         rc = st->begin(st->ctx, NACME_OBJ_CERT, nacme_cert_name(c));
-        if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
+        if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
         if (rc != NACME_OK) return rc;
         c->cert_flags |= CF_STARTED;
     }
@@ -144,12 +144,12 @@ int nacme_cert_stream_data(nacme_t *c, const uint8_t *data, size_t len)
         rc = cr->key_export(cr->ctx, c->cert_key, NACME_KEY_SEC1_PEM, c->buf, NACME_CERT_DER_MAX, &klen);
         if (rc == NACME_OK) rc = st->append(st->ctx, c->buf, klen);
         memset(c->buf, 0, NACME_CERT_DER_MAX);
-        if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
+        if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
         if (rc != NACME_OK) return rc;
         c->cert_flags |= CF_KEY_WRITTEN;
     }
     rc = st->append(st->ctx, data, len);
-    if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
+    if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
     if (rc != NACME_OK) return rc;
     /* now check what arrived, certificate by certificate */
     size_t off = 0;
@@ -202,12 +202,11 @@ int nacme_state_cert(nacme_t *c)
             }
             return NACME_OK; /* download again */
         }
-        nacme_set_state(c, S_CERT_COMMIT);
-        return NACME_OK;
+        return nacme_set_state(c, S_CERT_COMMIT);
 
     case S_CERT_COMMIT:
         rc = c->port->storage.commit(c->port->storage.ctx);
-        if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
+        if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
         if (rc != NACME_OK) {
             nacme_cert_abort(c);
             return rc;
@@ -217,8 +216,7 @@ int nacme_state_cert(nacme_t *c)
         c->result.not_after = c->leaf_not_after;
         NACME_LOG_INFO(c, "certificate for %s installed", nacme_cert_name(c));
         nacme_emit(c, NACME_EVENT_CERT_INSTALLED, nacme_cert_name(c));
-        nacme_set_state(c, S_ORDER_REMOVE);
-        return NACME_OK;
+        return nacme_set_state(c, S_ORDER_REMOVE);
 
     case S_ORDER_REMOVE:
         rc = nacme_store_remove(c, NACME_OBJ_ORDER, nacme_cert_name(c));
@@ -227,8 +225,7 @@ int nacme_state_cert(nacme_t *c)
         c->failures = 0;
         c->next_attempt = 0;
         c->ari_moment = c->ari_start = c->ari_end = c->ari_next_check = 0;
-        nacme_set_state(c, S_STATE_WRITE);
-        return NACME_OK;
+        return nacme_set_state(c, S_STATE_WRITE);
 
     case S_REVOKE_POST:
         if (!NACME_WITH_REVOKE) return NACME_ERR_UNSUPPORTED;
@@ -239,8 +236,7 @@ int nacme_state_cert(nacme_t *c)
         nacme_req_reserve_tail(c, 0);
         NACME_LOG_INFO(c, "certificate of %s revoked", c->revoke_name);
         nacme_emit(c, NACME_EVENT_REVOKED, c->revoke_name);
-        nacme_set_state(c, S_FINISHED);
-        return NACME_OK;
+        return nacme_set_state(c, S_FINISHED);
 
     default:
         return NACME_ERR_INTERNAL;

@@ -52,11 +52,17 @@ int nacme_wait_until(nacme_t *c, uint64_t when)
     return NACME_PENDING;
 }
 
-void nacme_set_state(nacme_t *c, uint8_t state)
+int nacme_wait_ms(nacme_t *c, uint32_t ms)
+{
+    return nacme_wait_until(c, nacme_now_ms(c) + ms);
+}
+
+int nacme_set_state(nacme_t *c, uint8_t state)
 {
     c->state = state;
     c->cursor = 0;
     c->cursor_req = 0;
+    return NACME_OK;
 }
 
 void nacme_emit(nacme_t *c, nacme_event_t ev, const char *detail)

@@ -150,8 +150,11 @@ enum {
 #define CF_LAST 0x10u         /* no more alternates to try: commit whatever verifies */
 
 /* ---- engine.c ---------------------------------------------------------------- */
-void nacme_set_state(nacme_t *c, uint8_t state);
+/* Enter a state (its loop cursor and request restart); returns NACME_OK. */
+int nacme_set_state(nacme_t *c, uint8_t state);
 int nacme_wait_until(nacme_t *c, uint64_t when);
+/* Wait ms from now (NACME_PENDING). */
+int nacme_wait_ms(nacme_t *c, uint32_t ms);
 uint64_t nacme_now_ms(const nacme_t *c);
 uint32_t nacme_io_timeout_ms(const nacme_t *c);
 /* Unix time now: the clock port's, or the CA's Date kept as an offset. */

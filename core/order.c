@@ -136,17 +136,13 @@ static int follow_order(nacme_t *c)
 {
     switch (c->order_status) {
     case ST_PENDING:
-        nacme_set_state(c, S_AUTHZ_FETCH);
-        return NACME_OK;
+        return nacme_set_state(c, S_AUTHZ_FETCH);
     case ST_READY:
-        nacme_set_state(c, S_UNPUBLISH);
-        return NACME_OK;
+        return nacme_set_state(c, S_UNPUBLISH);
     case ST_PROCESSING:
-        nacme_set_state(c, S_POLL_WAIT);
-        return NACME_OK;
+        return nacme_set_state(c, S_POLL_WAIT);
     case ST_VALID:
-        nacme_set_state(c, S_UNPUBLISH);
-        return NACME_OK;
+        return nacme_set_state(c, S_UNPUBLISH);
     default:
         NACME_LOG_ERROR(c, "the order is invalid%s%s", c->problem.type[0] ? ": " : "", c->problem.type);
         return NACME_ERR_ORDER_INVALID;
@@ -400,12 +396,12 @@ static int publish(nacme_t *c, nacme_authz_slot_t *s, bool remove)
     } else {
         if (NACME_WITH_TLS_ALPN && ch.type == NACME_CHALLENGE_TLS_ALPN_01) {
             rc = alpn_cert(c, &ch, &ch);
-            if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
+            if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
             if (rc != NACME_OK) return rc;
         }
         rc = cp->publish(cp->ctx, &ch);
     }
-    if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
+    if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
     if (rc == NACME_OK) {
         c->sig_ready = false;
         NACME_LOG_INFO(c, "%s: %s %s material", ch.identifier, remove ? "removed" : "published",
@@ -481,8 +477,7 @@ int nacme_state_order(nacme_t *c)
         if (rc == NACME_OK) rc = read_checkpoint(c, len);
         if (rc == NACME_ERR_NOT_FOUND || rc == NACME_ERR_STORAGE_CORRUPT) {
             if (rc == NACME_ERR_STORAGE_CORRUPT) NACME_LOG_WARN(c, "order checkpoint unreadable: starting a new order");
-            nacme_set_state(c, S_CERT_KEY_GEN);
-            return NACME_OK;
+            return nacme_set_state(c, S_CERT_KEY_GEN);
         }
         if (rc != NACME_OK) return rc;
         if (c->order_url != NACME_NOSTR) {
@@ -520,8 +515,7 @@ int nacme_state_order(nacme_t *c)
     case S_ORDERS_CHECK:
         if (c->cursor == 0) {
             c->n_alternates = 0;
-            nacme_set_state(c, S_NEW_ORDER);
-            return NACME_OK;
+            return nacme_set_state(c, S_NEW_ORDER);
         }
         rc = post(c, c->alternates[c->cursor - 1u], P_EMPTY);
         if (rc == NACME_PENDING) return rc;
@@ -546,19 +540,17 @@ int nacme_state_order(nacme_t *c)
     case S_CERT_KEY_GEN:
         if (c->cert_key.id == 0) { /* a reused key was imported by S_CERT_READ */
             rc = cr->key_generate(cr->ctx, &c->cert_key);
-            if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
+            if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
             if (rc != NACME_OK) return rc;
         }
         c->order_url = NACME_NOSTR;
         if ((rc = write_checkpoint(c)) != NACME_OK) return rc;
-        nacme_set_state(c, S_ORDER_INTENT_WRITE);
-        return NACME_OK;
+        return nacme_set_state(c, S_ORDER_INTENT_WRITE);
 
     case S_ORDER_INTENT_WRITE:
         rc = nacme_store_write(c, NACME_OBJ_ORDER, name, c->buf, c->data_len);
         if (rc != NACME_OK) return rc;
-        nacme_set_state(c, S_NEW_ORDER);
-        return NACME_OK;
+        return nacme_set_state(c, S_NEW_ORDER);
 
     case S_NEW_ORDER:
         if (c->cursor_req == 0) c->replaces_sent = c->certid != NACME_NOSTR;
@@ -603,15 +595,13 @@ int nacme_state_order(nacme_t *c)
             memset(&c->problem, 0, sizeof c->problem);
             c->order_url = c->finalize_url = c->cert_url = NACME_NOSTR;
             c->n_authz = 0;
-            nacme_set_state(c, S_CERT_KEY_GEN);
-            return NACME_OK;
+            return nacme_set_state(c, S_CERT_KEY_GEN);
         }
         return rc;
 
     case S_AUTHZ_FETCH:
         if (c->cursor >= c->n_authz) {
-            nacme_set_state(c, S_PUBLISH);
-            return NACME_OK;
+            return nacme_set_state(c, S_PUBLISH);
         }
         rc = post(c, c->authz[c->cursor].url, P_EMPTY);
         if (rc != NACME_OK) return rc;
@@ -626,17 +616,15 @@ int nacme_state_order(nacme_t *c)
             if ((rc = publish(c, s, false)) != NACME_OK) return rc;
             s->flags |= AZ_PUBLISHED;
         }
-        nacme_set_state(c, S_SETTLE);
-        return NACME_OK;
+        return nacme_set_state(c, S_SETTLE);
 
     case S_SETTLE:
         if (c->port->challenge.settle != NULL && any_published(c)) {
             rc = c->port->challenge.settle(c->port->challenge.ctx);
-            if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 100u);
+            if (rc == NACME_PENDING) return nacme_wait_ms(c, 100u);
             if (rc != NACME_OK) return rc;
         }
-        nacme_set_state(c, S_ANSWER);
-        return NACME_OK;
+        return nacme_set_state(c, S_ANSWER);
 
     case S_ANSWER:
         while (c->cursor < c->n_authz && (c->authz[c->cursor].flags & (AZ_SKIP | AZ_ANSWERED))) c->cursor++;
@@ -660,8 +648,7 @@ int nacme_state_order(nacme_t *c)
         if ((rc = take_order(c)) != NACME_OK) return rc;
         if (c->order_status == ST_PENDING) {
             if (c->polls > 1000u) return NACME_ERR_TIMEOUT;
-            nacme_set_state(c, S_POLL_WAIT);
-            return NACME_OK;
+            return nacme_set_state(c, S_POLL_WAIT);
         }
         return follow_order(c);
 
@@ -674,8 +661,7 @@ int nacme_state_order(nacme_t *c)
             if (rc != NACME_OK) NACME_LOG_WARN(c, "removing challenge material failed: %s", nacme_strerror(rc));
             s->flags |= AZ_UNPUBLISHED;
         }
-        nacme_set_state(c, c->order_status == ST_VALID ? S_CERT_DOWNLOAD : S_CSR_SIGN);
-        return NACME_OK;
+        return nacme_set_state(c, c->order_status == ST_VALID ? S_CERT_DOWNLOAD : S_CSR_SIGN);
 
     case S_CSR_SIGN: {
         /* the CSR is signed first, then written whole at the buffer's end, kept for retries */
@@ -687,13 +673,12 @@ int nacme_state_order(nacme_t *c)
         if ((rc = nacme_csr_info(&d, R(c)->ids, R(c)->n_ids, xy)) != NACME_OK) return rc;
         rc = nacme_sha256(cr, &c->sha, nacme_der_data(&d), nacme_der_len(&d), digest);
         if (rc == NACME_OK) rc = cr->sign_digest(cr->ctx, c->cert_key, digest, c->sig);
-        if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
+        if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
         if (rc != NACME_OK) return rc;
         nacme_der_init(&d, c->buf, NACME_BUF_SIZE);
         if ((rc = nacme_csr(&d, R(c)->ids, R(c)->n_ids, xy, c->sig)) != NACME_OK) return rc;
         nacme_req_reserve_tail(c, nacme_der_len(&d));
-        nacme_set_state(c, S_FINALIZE);
-        return NACME_OK;
+        return nacme_set_state(c, S_FINALIZE);
     }
 
     case S_FINALIZE:
@@ -704,8 +689,7 @@ int nacme_state_order(nacme_t *c)
         nacme_emit(c, NACME_EVENT_FINALIZED, nacme_str(c, c->order_url));
         c->poll_delay_ms = 0;
         if (c->order_status == ST_VALID) {
-            nacme_set_state(c, S_CERT_DOWNLOAD);
-            return NACME_OK;
+            return nacme_set_state(c, S_CERT_DOWNLOAD);
         }
         if (c->order_status == ST_PROCESSING) return schedule_poll(c);
         return follow_order(c);
@@ -811,14 +795,12 @@ int nacme_state_fail(nacme_t *c)
             if (rc != NACME_OK) NACME_LOG_WARN(c, "removing challenge material failed: %s", nacme_strerror(rc));
             s->flags |= AZ_UNPUBLISHED;
         }
-        nacme_set_state(c, S_FAIL_DEACTIVATE);
-        return NACME_OK;
+        return nacme_set_state(c, S_FAIL_DEACTIVATE);
 
     case S_FAIL_DEACTIVATE:
         /* an order that cannot complete: release its pending authorizations, forget it */
         if (!order_dead(c) || c->order_url == NACME_NOSTR) {
-            nacme_set_state(c, S_FAIL_STATE_WRITE);
-            return NACME_OK;
+            return nacme_set_state(c, S_FAIL_STATE_WRITE);
         }
         while (c->cursor < 2u * c->n_authz) {
             nacme_authz_slot_t *s = &c->authz[c->cursor / 2u];
@@ -840,29 +822,25 @@ int nacme_state_fail(nacme_t *c)
             c->cursor++;
         }
         if ((rc = nacme_store_remove(c, NACME_OBJ_ORDER, nacme_cert_name(c))) == NACME_PENDING) return rc;
-        nacme_set_state(c, S_FAIL_STATE_WRITE);
-        return NACME_OK;
+        return nacme_set_state(c, S_FAIL_STATE_WRITE);
 
     case S_FAIL_STATE_WRITE:
         /* remember when the next attempt may start (survives restarts) */
         if ((c->op != OP_ISSUE && c->op != OP_RENEW) || !worth_backoff(c->err)) {
-            nacme_set_state(c, S_FAILED);
-            return NACME_OK;
+            return nacme_set_state(c, S_FAILED);
         }
         if (c->cursor == 0 && !c->state_loaded) {
             /* failed before the state was read: read it now, so nothing stored is lost */
             rc = nacme_state_load(c);
             if (rc == NACME_PENDING) return rc;
             if (rc != NACME_OK) {
-                nacme_set_state(c, S_FAILED);
-                return NACME_OK;
+                return nacme_set_state(c, S_FAILED);
             }
         }
         if (c->cursor == 0) {
             int64_t now;
             if (nacme_unix_now(c, &now) != NACME_OK) {
-                nacme_set_state(c, S_FAILED);
-                return NACME_OK;
+                return nacme_set_state(c, S_FAILED);
             }
             c->failures++;
             int64_t wait = backoff_s(c->failures);
@@ -870,15 +848,13 @@ int nacme_state_fail(nacme_t *c)
             c->next_attempt = now + wait;
             c->result.retry_at = c->next_attempt;
             if ((rc = nacme_state_object(c)) != NACME_OK) {
-                nacme_set_state(c, S_FAILED);
-                return NACME_OK;
+                return nacme_set_state(c, S_FAILED);
             }
             c->cursor = 1;
         }
         rc = nacme_store_write(c, NACME_OBJ_STATE, nacme_cert_name(c), c->buf, c->data_len);
         if (rc == NACME_PENDING) return rc;
-        nacme_set_state(c, S_FAILED);
-        return NACME_OK;
+        return nacme_set_state(c, S_FAILED);
 
     default:
         return NACME_ERR_INTERNAL;

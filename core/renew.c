@@ -166,7 +166,7 @@ static int read_cert(nacme_t *c)
     for (unsigned round = 0; round < 256u; round++) {
         if (c->cursor == 1) { /* the key block waits for the crypto port */
             int rc = cr->key_import(cr->ctx, c->pem.der, c->pem.der_len, &c->cert_key);
-            if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
+            if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
             if (rc != NACME_OK) return NACME_ERR_STORAGE_CORRUPT;
             c->cursor = 0; /* go on after the key block (req.pend_off/pend_len) */
         }
@@ -174,7 +174,7 @@ static int read_cert(nacme_t *c)
         size_t have = c->req.pend_len, off = c->req.pend_off;
         if (have == 0) {
             int rc = st->read(st->ctx, NACME_OBJ_CERT, nacme_cert_name(c), c->st_off, rx, rx_cap, &have);
-            if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
+            if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
             if (rc != NACME_OK) {
                 c->st_off = 0;
                 return rc;
@@ -258,8 +258,7 @@ int nacme_state_renew(nacme_t *c)
             NACME_LOG_WARN(c, "an earlier attempt failed: next attempt in %ld s", (long)(c->next_attempt - now));
             return NACME_ERR_BACKOFF;
         }
-        nacme_set_state(c, (c->op == OP_RENEW || wants_key(c)) ? S_CERT_READ : S_ORDER_READ);
-        return NACME_OK;
+        return nacme_set_state(c, (c->op == OP_RENEW || wants_key(c)) ? S_CERT_READ : S_ORDER_READ);
 
     case S_CERT_READ:
         rc = read_cert(c);
@@ -282,8 +281,7 @@ int nacme_state_renew(nacme_t *c)
         if ((rc = nacme_unix_now(c, &now)) != NACME_OK) return rc;
         if (!NACME_WITH_ARI || c->url_renewal_info == NACME_NOSTR || c->certid == NACME_NOSTR || c->order_req->force ||
             (c->ari_moment > 0 && now < c->ari_next_check)) {
-            nacme_set_state(c, S_RENEW_DECIDE);
-            return NACME_OK;
+            return nacme_set_state(c, S_RENEW_DECIDE);
         }
         if (c->cursor_req == 0) {
             char url[NACME_URL_MAX + 1];
@@ -303,8 +301,7 @@ int nacme_state_renew(nacme_t *c)
             NACME_LOG_WARN(c, "renewal information unavailable (%s): deciding without it", nacme_strerror(rc));
             memset(&c->problem, 0, sizeof c->problem);
         }
-        nacme_set_state(c, S_RENEW_DECIDE);
-        return NACME_OK;
+        return nacme_set_state(c, S_RENEW_DECIDE);
 
     case S_RENEW_DECIDE: {
         if ((rc = nacme_unix_now(c, &now)) != NACME_OK) return rc;
@@ -324,21 +321,18 @@ int nacme_state_renew(nacme_t *c)
         c->result.renew_at = at == INT64_MIN ? now : at;
         if (now < at) {
             NACME_LOG_INFO(c, "%s: not due for renewal for %ld s", nacme_cert_name(c), (long)(at - now));
-            nacme_set_state(c, S_STALE_ORDER_REMOVE);
-            return NACME_OK;
+            return nacme_set_state(c, S_STALE_ORDER_REMOVE);
         }
         c->result.due = true;
         if (c->url_renewal_info == NACME_NOSTR) c->certid = NACME_NOSTR; /* replaces is ARI's */
         NACME_LOG_INFO(c, "%s: due for renewal", nacme_cert_name(c));
-        nacme_set_state(c, S_ORDER_READ);
-        return NACME_OK;
+        return nacme_set_state(c, S_ORDER_READ);
     }
 
     case S_STALE_ORDER_REMOVE:
         /* not due: a checkpoint left by a power loss after the install is stale */
         if ((rc = nacme_store_remove(c, NACME_OBJ_ORDER, nacme_cert_name(c))) != NACME_OK) return rc;
-        nacme_set_state(c, S_STATE_WRITE);
-        return NACME_OK;
+        return nacme_set_state(c, S_STATE_WRITE);
 
     case S_STATE_WRITE:
         if (c->cursor == 0) {
@@ -364,15 +358,13 @@ int nacme_state_renew(nacme_t *c)
                                   NACME_BUF_SIZE - c->data_len, &len);
             if (rc == NACME_PENDING) return rc;
             if (rc == NACME_OK && len == c->data_len && memcmp(c->buf, c->buf + len, len) == 0) {
-                nacme_set_state(c, S_FINISHED);
-                return NACME_OK;
+                return nacme_set_state(c, S_FINISHED);
             }
             c->cursor = 2;
         }
         rc = nacme_store_write(c, NACME_OBJ_STATE, nacme_cert_name(c), c->buf, c->data_len);
         if (rc != NACME_OK) return rc;
-        nacme_set_state(c, S_FINISHED);
-        return NACME_OK;
+        return nacme_set_state(c, S_FINISHED);
 
     default:
         return NACME_ERR_INTERNAL;

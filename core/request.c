@@ -635,7 +635,7 @@ static int step_once(nacme_t *c)
         uint8_t rs[64];
         const nacme_crypto_t *cr = &c->port->crypto;
         rc = cr->sign_digest(cr->ctx, signing_key(c), c->req.digest, rs);
-        if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
+        if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
         if (rc != NACME_OK) return rc;
         nacme_sb_t sb;
         nacme_sb_init(&sb, (char *)c->buf, usable(c));
@@ -717,5 +717,5 @@ int nacme_req_run(nacme_t *c)
             return NACME_OK;
         }
     }
-    return nacme_wait_until(c, nacme_now_ms(c)); /* yield, come back at once */
+    return nacme_wait_ms(c, 0); /* yield, come back at once */
 }

@@ -14,7 +14,7 @@
 
 static int pending(nacme_t *c)
 {
-    return nacme_wait_until(c, nacme_now_ms(c) + NACME_PENDING_RETRY_MS);
+    return nacme_wait_ms(c, NACME_PENDING_RETRY_MS);
 }
 
 static void reset(nacme_t *c)
