@@ -42,7 +42,7 @@ static int parse_directory(nacme_t *c)
         int rc = nacme_json_add_url(c, 0, required[i], req_refs[i]);
         if (rc == NACME_ERR_TOO_LARGE) return rc;
         if (rc != NACME_OK) {
-            NACME_LOG_ERROR(c, "directory: %s missing or not an https URL", required[i]);
+            NACME_LOG_ERROR(c, "directory: %s missing or not https", required[i]);
             return NACME_ERR_DIRECTORY;
         }
     }
@@ -191,7 +191,7 @@ static int take_account(nacme_t *c)
     if (c->req.body_len > 0 && nacme_json_type(&c->json, 0) == NACME_JSON_OBJECT) {
         int st = nacme_json_get_typed(&c->json, 0, "status", NACME_JSON_STRING);
         if (st >= 0 && !nacme_json_streq(&c->json, st, "valid")) {
-            NACME_LOG_ERROR(c, "the account is not valid (deactivated or revoked)");
+            NACME_LOG_ERROR(c, "account not valid (deactivated?)");
             return NACME_ERR_ACCOUNT;
         }
         (void)nacme_json_add_url(c, 0, "orders", &c->orders_url);
@@ -220,7 +220,7 @@ int nacme_state_account(nacme_t *c)
         rc = cr->key_import(cr->ctx, c->buf, len, &c->account_key);
         memset(c->buf, 0, len);
         if (rc != NACME_OK) {
-            NACME_LOG_ERROR(c, "stored account key of %s cannot be used", scope);
+            NACME_LOG_ERROR(c, "account key of %s unusable", scope);
             return rc;
         }
         if ((rc = account_key_ready(c)) != NACME_OK) return rc;
@@ -281,12 +281,12 @@ int nacme_state_account(nacme_t *c)
     case S_ACCT_NEW:
         if (c->cursor_req == 0) {
             if (c->tos_present && !c->cfg->agree_tos) {
-                NACME_LOG_ERROR(c, "the CA has terms of service; agreeing is required to create an account");
+                NACME_LOG_ERROR(c, "CA terms of service not agreed");
                 return NACME_ERR_TOS_REQUIRED;
             }
             bool eab = NACME_WITH_EAB && c->cfg->eab_kid != NULL && c->cfg->eab_hmac_key != NULL;
             if (c->eab_required && !eab) {
-                NACME_LOG_ERROR(c, "the CA requires external account binding; none configured");
+                NACME_LOG_ERROR(c, "CA requires external account binding");
                 return NACME_ERR_EAB_REQUIRED;
             }
             if (eab && (rc = nacme_eab_prepare(c)) != NACME_OK) return rc;
@@ -319,7 +319,7 @@ int nacme_eab_prepare(nacme_t *c)
     const char *k = c->cfg->eab_hmac_key;
     int rc = nacme_b64url_decode(k, strlen(k), key, sizeof key, &key_len);
     if (rc != NACME_OK) {
-        NACME_LOG_ERROR(c, "the EAB HMAC key is not base64url (or longer than 128 bytes)");
+        NACME_LOG_ERROR(c, "EAB key: not base64url or > 128 bytes");
         return rc;
     }
     char url[NACME_URL_MAX + 1];

@@ -54,7 +54,7 @@ static int check_leaf(nacme_t *c, const nacme_x509_t *x)
     int rc = cr->key_public(cr->ctx, c->cert_key, ours);
     if (rc != NACME_OK) return rc;
     if (nacme_x509_ec_point(x, theirs) != NACME_OK || memcmp(ours, theirs, 64) != 0) {
-        NACME_LOG_ERROR(c, "the issued certificate does not carry our key");
+        NACME_LOG_ERROR(c, "cert: not our key");
         return NACME_ERR_CERT_MISMATCH;
     }
     uint32_t seen = 0;
@@ -63,20 +63,20 @@ static int check_leaf(nacme_t *c, const nacme_x509_t *x)
     for (unsigned guard = 0; guard < 256u && (rc = nacme_x509_san_next(x, &pos, &n)) == NACME_OK; guard++) {
         int i = san_index(c, &n);
         if (i < 0) {
-            NACME_LOG_ERROR(c, "the issued certificate names an identifier we did not order");
+            NACME_LOG_ERROR(c, "cert: identifier not ordered");
             return NACME_ERR_CERT_MISMATCH;
         }
         seen |= 1u << i;
     }
     if (rc != NACME_ERR_NOT_FOUND) return rc;
     if (seen != (1u << c->order_req->n_ids) - 1u) {
-        NACME_LOG_ERROR(c, "the issued certificate lacks an ordered identifier");
+        NACME_LOG_ERROR(c, "cert: ordered identifier missing");
         return NACME_ERR_CERT_MISMATCH;
     }
     int64_t now;
     if ((rc = nacme_unix_now(c, &now)) != NACME_OK) return rc;
     if (x->not_before > now + CLOCK_SKEW_S || x->not_after <= now) {
-        NACME_LOG_ERROR(c, "the issued certificate is not valid now");
+        NACME_LOG_ERROR(c, "cert: not valid now");
         return NACME_ERR_CERT_VALIDITY;
     }
     nacme_renew_input_t in;
@@ -103,7 +103,7 @@ static int check_block(nacme_t *c)
         /* each certificate must be the issuer of the one before it */
         if ((rc = sha256(c, x.subject.ptr, x.subject.len, h)) != NACME_OK) return rc;
         if (memcmp(h, c->issuer_hash, 32) != 0) {
-            NACME_LOG_ERROR(c, "certificate %u of the chain does not issue the one before it", s->blocks);
+            NACME_LOG_ERROR(c, "chain: cert %u is not the issuer", s->blocks);
             return NACME_ERR_CHAIN;
         }
     }
@@ -167,7 +167,7 @@ int nacme_cert_stream_data(nacme_t *c, const uint8_t *data, size_t len)
 int nacme_cert_stream_end(nacme_t *c)
 {
     if (nacme_pem_splitter_finish(&c->pem) != NACME_OK || (c->cert_flags & CF_LEAF_OK) == 0) {
-        NACME_LOG_ERROR(c, "the certificate chain is empty or truncated");
+        NACME_LOG_ERROR(c, "chain empty or truncated");
         return NACME_ERR_CHAIN;
     }
     return NACME_OK;
@@ -196,7 +196,7 @@ int nacme_state_cert(nacme_t *c)
                 NACME_LOG_INFO(c, "chain does not end at %s: trying alternate %u", c->order_req->preferred_chain,
                                (unsigned)c->alt_index);
             } else {
-                NACME_LOG_WARN(c, "no chain ends at %s: keeping the default chain", c->order_req->preferred_chain);
+                NACME_LOG_WARN(c, "no chain ends at %s: default kept", c->order_req->preferred_chain);
                 c->alt_index = 0;
                 c->cert_flags |= CF_LAST;
             }

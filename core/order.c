@@ -97,7 +97,7 @@ static int take_order(nacme_t *c)
     c->order_status = (uint8_t)nacme_parse_status(c, 0);
     if (c->order_status == ST_UNKNOWN) return NACME_ERR_JSON_MISSING;
     if (!ids_match(c, 0)) {
-        NACME_LOG_ERROR(c, "the order's identifiers differ from the requested ones");
+        NACME_LOG_ERROR(c, "order: identifiers differ");
         return NACME_ERR_ORDER_INVALID;
     }
     int rc;
@@ -275,7 +275,7 @@ static int take_authz(nacme_t *c, nacme_authz_slot_t *s)
     bool wildcard = nacme_json_get_typed(&c->json, 0, "wildcard", NACME_JSON_TRUE) >= 0;
     int id = ident >= 0 ? json_identifier(c, ident, wildcard) : -1;
     if (id < 0) {
-        NACME_LOG_ERROR(c, "an authorization names an identifier we did not order");
+        NACME_LOG_ERROR(c, "authz: identifier not ordered");
         return NACME_ERR_AUTHZ_INVALID;
     }
     s->id = (uint8_t)id;
@@ -308,7 +308,7 @@ static int take_authz(nacme_t *c, nacme_authz_slot_t *s)
         }
     }
     if (best < 0) {
-        NACME_LOG_ERROR(c, "%s: none of the offered challenges is usable here", R(c)->ids[id].value);
+        NACME_LOG_ERROR(c, "%s: no usable challenge", R(c)->ids[id].value);
         return NACME_ERR_NO_CHALLENGE;
     }
     int rc = nacme_json_add_url(c, best, "url", &s->chall_url);
@@ -470,13 +470,13 @@ int nacme_state_order(nacme_t *c)
     switch (c->state) {
     case S_ORDER_READ:
         if (R(c)->profile != NULL && !profile_offered(c, R(c)->profile)) {
-            NACME_LOG_ERROR(c, "profile %s is not offered by the CA", R(c)->profile);
+            NACME_LOG_ERROR(c, "profile %s not offered", R(c)->profile);
             return NACME_ERR_PROFILE;
         }
         rc = nacme_store_read(c, NACME_OBJ_ORDER, name, c->buf, NACME_BUF_SIZE, &len);
         if (rc == NACME_OK) rc = read_checkpoint(c, len);
         if (rc == NACME_ERR_NOT_FOUND || rc == NACME_ERR_STORAGE_CORRUPT) {
-            if (rc == NACME_ERR_STORAGE_CORRUPT) NACME_LOG_WARN(c, "order checkpoint unreadable: starting a new order");
+            if (rc == NACME_ERR_STORAGE_CORRUPT) NACME_LOG_WARN(c, "order checkpoint unreadable: new order");
             return nacme_set_state(c, S_CERT_KEY_GEN);
         }
         if (rc != NACME_OK) return rc;
@@ -506,7 +506,7 @@ int nacme_state_order(nacme_t *c)
                 if (ref != NACME_NOSTR) c->alternates[c->n_alternates++] = ref;
             }
         } else {
-            NACME_LOG_WARN(c, "the account's orders list is not available: ordering anew");
+            NACME_LOG_WARN(c, "orders list is not available: new order");
         }
         nacme_set_state(c, S_ORDERS_CHECK);
         c->cursor = c->n_alternates; /* newest first */
@@ -558,7 +558,7 @@ int nacme_state_order(nacme_t *c)
         if (rc == NACME_PENDING) return rc;
         if (NACME_WITH_ARI && rc == NACME_ERR_PROBLEM && c->replaces_sent &&
             (strcmp(c->problem.type, "alreadyReplaced") == 0 || nacme_contains_ci(c->problem.detail, "replace"))) {
-            NACME_LOG_WARN(c, "the CA refused \"replaces\": ordering again without it");
+            NACME_LOG_WARN(c, "\"replaces\" refused: ordering without");
             c->certid = NACME_NOSTR;
             return NACME_OK; /* same state, without replaces */
         }
@@ -591,7 +591,7 @@ int nacme_state_order(nacme_t *c)
         }
         if (rc == NACME_ERR_ORDER_INVALID) {
             /* a stored order that cannot complete: forget it and order anew */
-            NACME_LOG_WARN(c, "stored order is no longer usable: ordering anew");
+            NACME_LOG_WARN(c, "stored order unusable: new order");
             memset(&c->problem, 0, sizeof c->problem);
             c->order_url = c->finalize_url = c->cert_url = NACME_NOSTR;
             c->n_authz = 0;
@@ -658,7 +658,7 @@ int nacme_state_order(nacme_t *c)
             if ((s->flags & AZ_PUBLISHED) == 0 || (s->flags & AZ_UNPUBLISHED)) continue;
             rc = publish(c, s, true);
             if (rc == NACME_PENDING) return rc;
-            if (rc != NACME_OK) NACME_LOG_WARN(c, "removing challenge material failed: %s", nacme_strerror(rc));
+            if (rc != NACME_OK) NACME_LOG_WARN(c, "unpublish failed: %s", nacme_strerror(rc));
             s->flags |= AZ_UNPUBLISHED;
         }
         return nacme_set_state(c, c->order_status == ST_VALID ? S_CERT_DOWNLOAD : S_CSR_SIGN);
@@ -792,7 +792,7 @@ int nacme_state_fail(nacme_t *c)
             if ((s->flags & AZ_PUBLISHED) == 0 || (s->flags & AZ_UNPUBLISHED)) continue;
             rc = publish(c, s, true);
             if (rc == NACME_PENDING) return rc;
-            if (rc != NACME_OK) NACME_LOG_WARN(c, "removing challenge material failed: %s", nacme_strerror(rc));
+            if (rc != NACME_OK) NACME_LOG_WARN(c, "unpublish failed: %s", nacme_strerror(rc));
             s->flags |= AZ_UNPUBLISHED;
         }
         return nacme_set_state(c, S_FAIL_DEACTIVATE);

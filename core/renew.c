@@ -67,7 +67,7 @@ int nacme_state_load(nacme_t *c)
     nacme_json_init(&c->json, c->toks, NACME_JSON_TOKENS);
     if (nacme_json_parse(&c->json, (const char *)c->buf, len) != NACME_OK ||
         nacme_json_type(&c->json, 0) != NACME_JSON_OBJECT) {
-        NACME_LOG_WARN(c, "renewal state of %s unreadable: starting afresh", nacme_cert_name(c));
+        NACME_LOG_WARN(c, "state of %s unreadable: reset", nacme_cert_name(c));
         return NACME_OK;
     }
     c->ari_moment = json_i64(c, "ari_moment");
@@ -120,7 +120,7 @@ static int take_leaf(nacme_t *c)
     nacme_x509_t x;
     int rc = nacme_x509_parse(c->pem.der, c->pem.der_len, &x);
     if (rc != NACME_OK) {
-        NACME_LOG_ERROR(c, "the stored certificate of %s is unreadable", nacme_cert_name(c));
+        NACME_LOG_ERROR(c, "stored cert of %s unreadable", nacme_cert_name(c));
         return NACME_ERR_STORAGE_CORRUPT;
     }
     nacme_renew_input_t in;
@@ -255,7 +255,7 @@ int nacme_state_renew(nacme_t *c)
         if ((rc = nacme_unix_now(c, &now)) != NACME_OK) return rc;
         if (!c->order_req->force && c->next_attempt > now) {
             c->result.retry_at = c->next_attempt;
-            NACME_LOG_WARN(c, "an earlier attempt failed: next attempt in %ld s", (long)(c->next_attempt - now));
+            NACME_LOG_WARN(c, "backoff: next attempt in %ld s", (long)(c->next_attempt - now));
             return NACME_ERR_BACKOFF;
         }
         return nacme_set_state(c, (c->op == OP_RENEW || wants_key(c)) ? S_CERT_READ : S_ORDER_READ);
@@ -298,7 +298,7 @@ int nacme_state_renew(nacme_t *c)
         if (rc == NACME_PENDING) return rc;
         if (rc == NACME_OK) rc = take_ari(c, now);
         if (rc != NACME_OK) {
-            NACME_LOG_WARN(c, "renewal information unavailable (%s): deciding without it", nacme_strerror(rc));
+            NACME_LOG_WARN(c, "ARI unavailable (%s)", nacme_strerror(rc));
             memset(&c->problem, 0, sizeof c->problem);
         }
         return nacme_set_state(c, S_RENEW_DECIDE);

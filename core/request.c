@@ -237,7 +237,7 @@ static void keep_links(nacme_t *c, const char *v, size_t n)
         if (NACME_WITH_PREFERRED_CHAIN && c->req.body_mode == B_PEM_TO_STORAGE &&
             nacme_http_link_has_rel(&link, "alternate")) {
             if (c->n_alternates >= NACME_MAX_ALTERNATES) {
-                NACME_LOG_WARN(c, "more alternate chains than NACME_MAX_ALTERNATES; extra ones ignored");
+                NACME_LOG_WARN(c, "alternates over NACME_MAX_ALTERNATES ignored");
                 continue;
             }
             uint16_t ref = nacme_url_add(c, link.url, link.url_len);
@@ -267,7 +267,7 @@ static void on_header(nacme_t *c, const nacme_http_event_t *ev)
     } else if (nacme_http_name_is(n, nl, "Location")) {
         c->req.location = nacme_url_add(c, ev->value, ev->value_len);
         if (c->req.location == NACME_NOSTR) {
-            NACME_LOG_WARN(c, "Location header is not a usable https URL or does not fit");
+            NACME_LOG_WARN(c, "Location unusable");
         }
     } else if (nacme_http_name_is(n, nl, "Content-Type")) {
         c->req.ctype = classify(ev->value, ev->value_len);
@@ -285,7 +285,7 @@ static void on_header(nacme_t *c, const nacme_http_event_t *ev)
             c->time_offset = date - (int64_t)(nacme_now_ms(c) / 1000u);
             c->time_known = true;
             c->time_from_server = true;
-            NACME_LOG_WARN(c, "device clock unknown: using the CA's Date header for the time");
+            NACME_LOG_WARN(c, "clock unknown: using the CA's Date header");
         }
     }
 }
@@ -366,7 +366,7 @@ static void parse_problem(nacme_t *c, nacme_problem_t *p)
 static int body_json(nacme_t *c, const uint8_t *data, size_t len)
 {
     if (len > rx_limit(c) - c->req.body_len) {
-        NACME_LOG_ERROR(c, "response body larger than NACME_BUF_SIZE allows");
+        NACME_LOG_ERROR(c, "response over NACME_BUF_SIZE");
         return NACME_ERR_TOO_LARGE;
     }
     memmove(c->buf + c->req.body_len, data, len);
@@ -415,7 +415,7 @@ static NACME_NOINLINE int on_done(nacme_t *c)
         if (c->req.body_len > 0 && (c->req.ctype == CT_JSON || c->req.ctype == CT_PROBLEM)) {
             int rc = nacme_json_finish(&c->json);
             if (rc != NACME_OK) {
-                NACME_LOG_ERROR(c, "invalid JSON in the response (HTTP %u)", (unsigned)c->req.status);
+                NACME_LOG_ERROR(c, "invalid JSON (HTTP %u)", (unsigned)c->req.status);
                 return rc;
             }
         }
@@ -434,7 +434,7 @@ static NACME_NOINLINE int on_done(nacme_t *c)
         }
         if (c->req.body_mode == B_PEM_TO_STORAGE) return nacme_cert_stream_end(c);
         if (c->req.body_mode == B_JSON && c->req.body_len > 0 && c->req.ctype != CT_JSON) {
-            NACME_LOG_ERROR(c, "unexpected Content-Type in a %u response", (unsigned)status);
+            NACME_LOG_ERROR(c, "unexpected Content-Type (HTTP %u)", (unsigned)status);
             return NACME_ERR_CONTENT_TYPE;
         }
         return NACME_OK;
@@ -462,7 +462,7 @@ static NACME_NOINLINE int on_done(nacme_t *c)
         c->req.retries++;
         int64_t secs = c->req.retry_after >= 0 ? c->req.retry_after : 5;
         if (secs > 300) secs = 300;
-        NACME_LOG_WARN(c, "CA unavailable (503): retrying in %ld s", (long)secs);
+        NACME_LOG_WARN(c, "HTTP 503: retry in %ld s", (long)secs);
         c->req.state = RS_WAIT_RETRY;
         c->req.deadline = nacme_now_ms(c) + (uint64_t)secs * 1000u;
         return NACME_PENDING;
@@ -691,7 +691,7 @@ int nacme_req_run(nacme_t *c)
     for (unsigned i = 0; i < 16u; i++) {
         if (c->req.state != RS_WAIT_RETRY && nacme_now_ms(c) > c->req.deadline) {
             nacme_conn_close(c);
-            NACME_LOG_ERROR(c, "no answer from the CA in time");
+            NACME_LOG_ERROR(c, "CA timeout");
             return NACME_ERR_TIMEOUT;
         }
         uint8_t before = c->req.state;

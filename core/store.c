@@ -46,7 +46,7 @@ int nacme_store_read(nacme_t *c, nacme_object_t obj, const char *scope, uint8_t 
         }
         if (full) {
             reset(c);
-            NACME_LOG_ERROR(c, "stored object %d of %s is larger than the buffer", (int)obj, scope);
+            NACME_LOG_ERROR(c, "object %d of %s too large", (int)obj, scope);
             return NACME_ERR_TOO_LARGE;
         }
         c->st_off += (uint32_t)got;
