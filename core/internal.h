@@ -26,6 +26,16 @@
 /* Value of a base64 (url != 0: base64url) character, or -1. */
 int nacme_b64_value(char c, int url);
 
+/* One group of n (1..3) bytes at g as 2..4 base64 (url != 0: base64url) characters, unpadded; returns how many. */
+size_t nacme_b64_group(const uint8_t *g, size_t n, char *out, int url);
+
+/*
+ * An X.509 time of exactly len bytes: GeneralizedTime YYYYMMDDHHMMSSZ, or
+ * with utc UTCTime YYMMDDHHMMSSZ (years 1950..2049). NACME_ERR_TIME when
+ * malformed or not a real date (no leap second).
+ */
+int nacme_time_parse_asn1(const uint8_t *s, size_t len, bool utc, int64_t *out);
+
 /* ASCII lower case of c (locale independent). */
 static inline char nacme_lower(char c)
 {
