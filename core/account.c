@@ -117,24 +117,8 @@ static int write_account_object(nacme_t *c, bool with_next_key)
     nacme_jw_object_begin(&w);
     nacme_jw_key(&w, "url");
     nacme_jw_string(&w, nacme_str(c, c->account_url));
-    if (c->orders_url != NACME_NOSTR) {
-        nacme_jw_key(&w, "orders");
-        nacme_jw_raw_begin(&w);
-        nacme_sb_putc(&sb, '"');
-        nacme_url_write(c, &sb, c->orders_url);
-        nacme_sb_putc(&sb, '"');
-        nacme_jw_raw_end(&w);
-    }
-    if (with_next_key) {
-        nacme_jw_key(&w, "next_key");
-        nacme_jw_raw_begin(&w);
-        nacme_sb_putc(&sb, '"');
-        nacme_sb_b64_begin(&sb);
-        nacme_sb_put(&sb, c->buf + der_off, der_len);
-        nacme_sb_b64_end(&sb);
-        nacme_sb_putc(&sb, '"');
-        nacme_jw_raw_end(&w);
-    }
+    if (c->orders_url != NACME_NOSTR) nacme_jw_url(c, &w, "orders", c->orders_url);
+    if (with_next_key) nacme_jw_b64(&w, "next_key", c->buf + der_off, der_len);
     nacme_jw_object_end(&w);
     int rc = nacme_jw_finish(&w);
     memset(c->buf + der_off, 0, der_len); /* no key material left behind */

@@ -191,6 +191,9 @@ void nacme_url_write(const nacme_t *c, nacme_sb_t *sb, uint16_t ref);
 int nacme_url_parts(const nacme_t *c, uint16_t ref, nacme_url_t *u);
 /* Forget the strings of the current order. */
 void nacme_str_drop_order(nacme_t *c);
+/* JSON writer members "key":"<absolute URL of ref>" and "key":"<base64url of data>". */
+void nacme_jw_url(const nacme_t *c, nacme_jw_t *w, const char *key, uint16_t ref);
+void nacme_jw_b64(nacme_jw_t *w, const char *key, const uint8_t *data, size_t len);
 /*
  * A string member of a parsed JSON object into the pool (as a URL: must be
  * https; as text). NACME_ERR_JSON_MISSING / _TYPE when absent or not a
@@ -198,6 +201,8 @@ void nacme_str_drop_order(nacme_t *c);
  */
 int nacme_json_add_url(nacme_t *c, int obj, const char *key, uint16_t *ref);
 int nacme_json_add_str(nacme_t *c, int obj, const char *key, uint16_t *ref);
+/* String token tok as a URL into the pool (errors as nacme_json_add_url()). */
+int nacme_json_tok_url(nacme_t *c, int tok, uint16_t *ref);
 
 /* ---- request.c ----------------------------------------------------------------- */
 /* Start an exchange; body mode B_*, payload P_*, auth A_*. */

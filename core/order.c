@@ -119,13 +119,10 @@ static int take_order(nacme_t *c)
     int n = nacme_json_count(&c->json, az);
     if (n < 1 || n > NACME_MAX_IDENTIFIERS) return NACME_ERR_TOO_LARGE;
     for (int e = nacme_json_first(&c->json, az); e >= 0; e = nacme_json_next(&c->json, az, e)) {
-        char url[NACME_URL_MAX + 1];
-        if (nacme_json_string(&c->json, e, url, sizeof url, NULL) != NACME_OK) return NACME_ERR_URL;
         nacme_authz_slot_t *s = &c->authz[c->n_authz];
         memset(s, 0, sizeof *s);
-        s->url = nacme_url_add(c, url, strlen(url));
         s->chall_url = s->token = NACME_NOSTR;
-        if (s->url == NACME_NOSTR) return NACME_ERR_URL;
+        if (nacme_json_tok_url(c, e, &s->url) != NACME_OK) return NACME_ERR_URL;
         c->n_authz++;
     }
     return NACME_OK;
@@ -180,22 +177,8 @@ static int write_checkpoint(nacme_t *c)
     nacme_jw_init(&w, &sb);
     nacme_jw_object_begin(&w);
     write_identifiers(c, &w);
-    nacme_jw_key(&w, "key");
-    nacme_jw_raw_begin(&w);
-    nacme_sb_putc(&sb, '"');
-    nacme_sb_b64_begin(&sb);
-    nacme_sb_put(&sb, c->buf + der_off, der_len);
-    nacme_sb_b64_end(&sb);
-    nacme_sb_putc(&sb, '"');
-    nacme_jw_raw_end(&w);
-    if (c->order_url != NACME_NOSTR) {
-        nacme_jw_key(&w, "url");
-        nacme_jw_raw_begin(&w);
-        nacme_sb_putc(&sb, '"');
-        nacme_url_write(c, &sb, c->order_url);
-        nacme_sb_putc(&sb, '"');
-        nacme_jw_raw_end(&w);
-    }
+    nacme_jw_b64(&w, "key", c->buf + der_off, der_len);
+    if (c->order_url != NACME_NOSTR) nacme_jw_url(c, &w, "url", c->order_url);
     nacme_jw_object_end(&w);
     rc = nacme_jw_finish(&w);
     memset(c->buf + der_off, 0, der_len);
@@ -411,6 +394,20 @@ static int publish(nacme_t *c, nacme_authz_slot_t *s, bool remove)
     return rc;
 }
 
+/* Remove the material of every published challenge (cursor: the next slot). */
+static int unpublish_all(nacme_t *c)
+{
+    for (; c->cursor < c->n_authz; c->cursor++) {
+        nacme_authz_slot_t *s = &c->authz[c->cursor];
+        if ((s->flags & AZ_PUBLISHED) == 0 || (s->flags & AZ_UNPUBLISHED)) continue;
+        int rc = publish(c, s, true);
+        if (rc == NACME_PENDING) return rc;
+        if (rc != NACME_OK) NACME_LOG_WARN(c, "unpublish failed: %s", nacme_strerror(rc));
+        s->flags |= AZ_UNPUBLISHED;
+    }
+    return NACME_OK;
+}
+
 static bool any_published(const nacme_t *c)
 {
     for (size_t i = 0; i < c->n_authz; i++) {
@@ -500,10 +497,9 @@ int nacme_state_order(nacme_t *c)
             int skip = n > NACME_MAX_ALTERNATES ? n - NACME_MAX_ALTERNATES : 0; /* the newest are last */
             for (int e = list >= 0 ? nacme_json_first(&c->json, list) : -1; e >= 0;
                  e = nacme_json_next(&c->json, list, e)) {
-                char url[NACME_URL_MAX + 1];
-                if (skip-- > 0 || nacme_json_string(&c->json, e, url, sizeof url, NULL) != NACME_OK) continue;
-                uint16_t ref = nacme_url_add(c, url, strlen(url));
-                if (ref != NACME_NOSTR) c->alternates[c->n_alternates++] = ref;
+                uint16_t ref;
+                if (skip-- > 0 || nacme_json_tok_url(c, e, &ref) != NACME_OK) continue;
+                c->alternates[c->n_alternates++] = ref;
             }
         } else {
             NACME_LOG_WARN(c, "orders list is not available: new order");
@@ -653,14 +649,7 @@ int nacme_state_order(nacme_t *c)
         return follow_order(c);
 
     case S_UNPUBLISH:
-        for (; c->cursor < c->n_authz; c->cursor++) {
-            nacme_authz_slot_t *s = &c->authz[c->cursor];
-            if ((s->flags & AZ_PUBLISHED) == 0 || (s->flags & AZ_UNPUBLISHED)) continue;
-            rc = publish(c, s, true);
-            if (rc == NACME_PENDING) return rc;
-            if (rc != NACME_OK) NACME_LOG_WARN(c, "unpublish failed: %s", nacme_strerror(rc));
-            s->flags |= AZ_UNPUBLISHED;
-        }
+        if (unpublish_all(c) == NACME_PENDING) return NACME_PENDING;
         return nacme_set_state(c, c->order_status == ST_VALID ? S_CERT_DOWNLOAD : S_CSR_SIGN);
 
     case S_CSR_SIGN: {
@@ -717,14 +706,7 @@ void nacme_write_order_payload(nacme_t *c, nacme_sb_t *sb)
             nacme_jw_string(&w, nacme_str(c, c->certid));
         }
     } else { /* P_FINALIZE: the CSR kept at the end of the buffer */
-        nacme_jw_key(&w, "csr");
-        nacme_jw_raw_begin(&w);
-        nacme_sb_putc(sb, '"');
-        nacme_sb_b64_begin(sb);
-        nacme_sb_put(sb, c->buf + NACME_BUF_SIZE - nacme_req_tail(c), nacme_req_tail(c));
-        nacme_sb_b64_end(sb);
-        nacme_sb_putc(sb, '"');
-        nacme_jw_raw_end(&w);
+        nacme_jw_b64(&w, "csr", c->buf + NACME_BUF_SIZE - nacme_req_tail(c), nacme_req_tail(c));
     }
     nacme_jw_object_end(&w);
     if (nacme_jw_finish(&w) != NACME_OK && sb->err == NACME_OK) sb->err = NACME_ERR_INTERNAL;
@@ -787,14 +769,7 @@ int nacme_state_fail(nacme_t *c)
     switch (c->state) {
     case S_FAIL_UNPUBLISH:
         nacme_cert_abort(c); /* a half-written certificate never replaces the stored one */
-        for (; c->cursor < c->n_authz; c->cursor++) {
-            nacme_authz_slot_t *s = &c->authz[c->cursor];
-            if ((s->flags & AZ_PUBLISHED) == 0 || (s->flags & AZ_UNPUBLISHED)) continue;
-            rc = publish(c, s, true);
-            if (rc == NACME_PENDING) return rc;
-            if (rc != NACME_OK) NACME_LOG_WARN(c, "unpublish failed: %s", nacme_strerror(rc));
-            s->flags |= AZ_UNPUBLISHED;
-        }
+        if (unpublish_all(c) == NACME_PENDING) return NACME_PENDING;
         return nacme_set_state(c, S_FAIL_DEACTIVATE);
 
     case S_FAIL_DEACTIVATE:
