@@ -17,6 +17,7 @@
  *   update, deactivate: ACCT_POST
  *   failure: FAIL_UNPUBLISH* -> FAIL_DEACTIVATE* -> FAIL_STATE_WRITE -> FAILED
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "engine.h"
@@ -154,30 +155,18 @@ static int start(nacme_t *c, uint8_t op)
     c->order_req = NULL;
     nacme_set_state(c, S_START);
     c->op_deadline = nacme_now_ms(c) + (uint64_t)op_timeout_s(c) * 1000u;
-    memset(&c->result, 0, sizeof c->result);
-    memset(&c->problem, 0, sizeof c->problem);
+    /* the order, certificate, revocation and renewal fields, the result and the problem */
+    memset(&c->order_url, 0, offsetof(nacme_t, problem) + sizeof c->problem - offsetof(nacme_t, order_url));
     nacme_str_drop_order(c);
     c->order_url = c->finalize_url = c->cert_url = NACME_NOSTR;
-    c->n_authz = 0;
-    c->n_alternates = 0;
-    c->alt_index = 0;
-    c->order_status = ST_UNKNOWN;
-    c->replaces_sent = false;
     c->sig_ready = false;
-    c->cert_flags = 0;
     c->certid = NACME_NOSTR;
-    c->ari_moment = c->ari_start = c->ari_end = c->ari_next_check = c->next_attempt = 0;
-    c->failures = 0;
-    c->state_loaded = false;
-    c->jitter_seed = 0;
     c->polls = 0;
     c->poll_delay_ms = 0;
     c->st_stage = 0;
     c->st_off = 0;
     nacme_req_reserve_tail(c, 0);
     c->data_len = 0;
-    c->roll_recover = false;
-    c->acct_created = false;
     return NACME_OK;
 }
 

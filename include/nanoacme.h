@@ -267,8 +267,9 @@ typedef struct nacme {
     bool eab_required;
     bool tos_present;
     bool profile_ok;
+    uint16_t scope;              /* account storage scope (string pool) */
 
-    /* order */
+    /* order (from here to problem: reset when an operation starts) */
     uint16_t order_url, finalize_url, cert_url;
     uint16_t alternates[NACME_MAX_ALTERNATES];
     uint8_t n_alternates;
@@ -292,7 +293,6 @@ typedef struct nacme {
 
     /* renewal and state */
     uint16_t certid;             /* ARI certificate identifier of the stored certificate */
-    uint16_t scope;              /* account storage scope (string pool) */
     bool roll_recover;           /* a key rollover may have happened before a power loss */
     bool acct_created;
     int64_t ari_moment;          /* drawn in the ARI window; persisted so a reboot keeps it */
