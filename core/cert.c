@@ -29,21 +29,9 @@ static int sha256(nacme_t *c, const uint8_t *data, size_t len, uint8_t out[32])
 /* Is (type, value) of a SAN one of the ordered identifiers? Index or -1. */
 static int san_index(const nacme_t *c, const nacme_x509_name_t *n)
 {
-    const nacme_order_req_t *r = c->order_req;
-    for (size_t i = 0; i < r->n_ids; i++) {
-        const char *v = r->ids[i].value;
-        size_t vl = strlen(v);
-        if (n->type == NACME_X509_IP && r->ids[i].type == NACME_ID_IP) {
-            uint8_t ip[16];
-            size_t ip_len;
-            if (nacme_ip_parse(v, vl, ip, &ip_len) == NACME_OK && ip_len == n->len && memcmp(ip, n->value, ip_len) == 0) {
-                return (int)i;
-            }
-        } else if (n->type == NACME_X509_DNS && r->ids[i].type == NACME_ID_DNS) {
-            if (vl == n->len && nacme_memeq_ci(v, (const char *)n->value, vl)) return (int)i;
-        }
-    }
-    return -1;
+    const char *v = (const char *)n->value;
+    if (n->type == NACME_X509_IP) return nacme_id_find(c, true, v, n->len, false);
+    return n->type == NACME_X509_DNS ? nacme_id_find_name(c, v, n->len, false) : -1;
 }
 
 /* The leaf: our key, exactly our identifiers, valid now. */
@@ -249,14 +237,7 @@ void nacme_write_cert_payload(nacme_t *c, nacme_sb_t *sb)
     nacme_jw_t w;
     nacme_jw_init(&w, sb);
     nacme_jw_object_begin(&w);
-    nacme_jw_key(&w, "certificate");
-    nacme_jw_raw_begin(&w);
-    nacme_sb_putc(sb, '"');
-    nacme_sb_b64_begin(sb);
-    nacme_sb_put(sb, c->buf + NACME_BUF_SIZE - nacme_req_tail(c), nacme_req_tail(c));
-    nacme_sb_b64_end(sb);
-    nacme_sb_putc(sb, '"');
-    nacme_jw_raw_end(&w);
+    nacme_jw_b64(&w, "certificate", c->buf + NACME_BUF_SIZE - nacme_req_tail(c), nacme_req_tail(c));
     if (c->revoke_reason >= 0) {
         nacme_jw_key(&w, "reason");
         nacme_jw_int(&w, c->revoke_reason);

@@ -251,6 +251,10 @@ int nacme_state_order(nacme_t *c);   /* S_ORDER_READ .. S_FINALIZE */
 int nacme_state_fail(nacme_t *c);    /* S_FAIL_* */
 void nacme_write_order_payload(nacme_t *c, nacme_sb_t *sb);
 int nacme_parse_status(const nacme_t *c, int tok);
+/* Index of a requested identifier: an IP address as its bytes, or -1 (see order.c). */
+int nacme_id_find(const nacme_t *c, bool ip, const char *value, size_t len, bool wildcard);
+/* Index of a requested DNS name; "*.x" is the wildcard of x. */
+int nacme_id_find_name(const nacme_t *c, const char *v, size_t len, bool wildcard);
 
 /* ---- cert.c -------------------------------------------------------------------------- */
 int nacme_state_cert(nacme_t *c);    /* S_CERT_DOWNLOAD .. S_CERT_COMMIT, S_REVOKE_POST */

@@ -33,8 +33,11 @@ static const nacme_order_req_t *R(const nacme_t *c)
     return c->order_req;
 }
 
-/* Index of the requested identifier, or -1. A wildcard order name "*.x" matches x with wildcard. */
-static int find_id(const nacme_t *c, bool ip, const char *value, size_t len, bool wildcard)
+/*
+ * Index of the requested identifier, or -1: an IP address as its 4 or 16
+ * bytes, a DNS name as text. A wildcard order name "*.x" matches x with wildcard.
+ */
+int nacme_id_find(const nacme_t *c, bool ip, const char *value, size_t len, bool wildcard)
 {
     for (size_t i = 0; i < R(c)->n_ids; i++) {
         const nacme_identifier_t *id = &R(c)->ids[i];
@@ -48,17 +51,20 @@ static int find_id(const nacme_t *c, bool ip, const char *value, size_t len, boo
             vl -= 2;
         }
         if (ip) {
-            uint8_t a[16], b[16];
-            size_t an, bn;
-            if (nacme_ip_parse(v, vl, a, &an) == NACME_OK && nacme_ip_parse(value, len, b, &bn) == NACME_OK &&
-                an == bn && memcmp(a, b, an) == 0) {
-                return (int)i;
-            }
+            uint8_t a[16];
+            size_t an;
+            if (nacme_ip_parse(v, vl, a, &an) == NACME_OK && an == len && memcmp(a, value, an) == 0) return (int)i;
         } else if (vl == len && nacme_memeq_ci(v, value, len)) {
             return (int)i;
         }
     }
     return -1;
+}
+
+int nacme_id_find_name(const nacme_t *c, const char *v, size_t len, bool wildcard)
+{
+    if (!wildcard && len > 2 && v[0] == '*' && v[1] == '.') return nacme_id_find(c, false, v + 2, len - 2, true);
+    return nacme_id_find(c, false, v, len, wildcard);
 }
 
 /* An identifier object {type, value}: index into the request, or -1. */
@@ -72,8 +78,12 @@ static int json_identifier(const nacme_t *c, int obj, bool wildcard)
     char v[NACME_HOST_MAX + 3];
     if (nacme_json_string(&c->json, value, v, sizeof v, NULL) != NACME_OK) return -1;
     size_t len = strlen(v);
-    if (!wildcard && len > 2 && v[0] == '*' && v[1] == '.') return find_id(c, ip, v + 2, len - 2, true);
-    return find_id(c, ip, v, len, wildcard);
+    if (ip) {
+        uint8_t a[16];
+        return nacme_ip_parse(v, len, a, &len) == NACME_OK ? nacme_id_find(c, true, (const char *)a, len, wildcard)
+                                                         : -1;
+    }
+    return nacme_id_find_name(c, v, len, wildcard);
 }
 
 /* The "identifiers" of object obj are exactly the requested ones. */
