@@ -23,6 +23,11 @@
 #define NACME_NOINLINE
 #endif
 
+/* OID contents shared by the X.509 reader and writers (certgen.c). */
+extern const uint8_t nacme_oid_ec_public_key[7];
+extern const uint8_t nacme_oid_prime256v1[8];
+extern const uint8_t nacme_oid_common_name[3];
+
 /* Value of a base64 (url != 0: base64url) character, or -1. */
 int nacme_b64_value(char c, int url);
 
@@ -43,34 +48,14 @@ static inline char nacme_lower(char c)
 }
 
 /* Case-insensitive ASCII comparison of a[0..n) and b[0..n). */
-static inline bool nacme_memeq_ci(const char *a, const char *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (nacme_lower(a[i]) != nacme_lower(b[i])) return false;
-    }
-    return true;
-}
+bool nacme_memeq_ci(const char *a, const char *b, size_t n);
 
 /* True when needle occurs in haystack, ignoring ASCII case. */
-static inline bool nacme_contains_ci(const char *haystack, const char *needle)
-{
-    size_t n = 0;
-    while (needle[n] != '\0') n++;
-    for (const char *h = haystack; *h != '\0'; h++) {
-        size_t i = 0;
-        while (i < n && h[i] != '\0' && nacme_lower(h[i]) == nacme_lower(needle[i])) i++;
-        if (i == n) return true;
-    }
-    return n == 0;
-}
+bool nacme_contains_ci(const char *haystack, const char *needle);
 
 /* FNV-1a hash, continued from h (start with NACME_FNV_INIT): stable small fingerprints. */
 #define NACME_FNV_INIT 2166136261u
-static inline uint32_t nacme_fnv1a(uint32_t h, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
-    return h;
-}
+uint32_t nacme_fnv1a(uint32_t h, const uint8_t *p, size_t n);
 
 /* Length of a NUL-terminated string, at most max (no dependency on strnlen). */
 static inline size_t nacme_strnlen(const char *s, size_t max)
