@@ -15,13 +15,10 @@
 #include "nacme_time.h"
 
 /* OID contents */
-static const uint8_t oid_ec_public_key[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
-static const uint8_t oid_prime256v1[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 /* id-ce 2.5.29.x: 0x55 0x1d x */
 #define ID_CE_SAN 17u
 #define ID_CE_BASIC_CONSTRAINTS 19u
 #define ID_CE_AKI 35u
-static const uint8_t oid_cn[] = {0x55, 0x04, 0x03}; /* 2.5.4.3 */
 
 /* A region of DER being read element by element. */
 typedef struct {
@@ -93,9 +90,9 @@ static int parse_spki(const nacme_der_tlv_t *spki, nacme_x509_t *cert)
     if (key.len == 0 || key.value[0] != 0) return NACME_ERR_X509; /* whole bytes only */
     cert->public_key.ptr = key.value + 1;
     cert->public_key.len = key.len - 1u;
-    cert->key_is_p256 = oid_is(&oid, oid_ec_public_key, sizeof oid_ec_public_key) &&
+    cert->key_is_p256 = oid_is(&oid, nacme_oid_ec_public_key, sizeof nacme_oid_ec_public_key) &&
                         next(&a, NACME_DER_OID, &params) == NACME_OK &&
-                        oid_is(&params, oid_prime256v1, sizeof oid_prime256v1) && a.n == 0;
+                        oid_is(&params, nacme_oid_prime256v1, sizeof nacme_oid_prime256v1) && a.n == 0;
     return NACME_OK;
 }
 
@@ -306,7 +303,7 @@ int nacme_x509_name_cn(nacme_span_t name, const uint8_t **cn, size_t *cn_len)
             if (rc == NACME_OK) rc = nacme_der_read(a.p, a.n, &value);
             if (rc != NACME_OK) return rc;
             if (value.total != a.n) return NACME_ERR_DER;
-            if (oid_is(&oid, oid_cn, sizeof oid_cn) && is_text(value.tag)) {
+            if (oid_is(&oid, nacme_oid_common_name, sizeof nacme_oid_common_name) && is_text(value.tag)) {
                 *cn = value.value;
                 *cn_len = value.len;
                 found = true;
