@@ -115,8 +115,7 @@ static int write_account_object(nacme_t *c, bool with_next_key)
     nacme_sb_init(&sb, (char *)c->buf, der_off);
     nacme_jw_init(&w, &sb);
     nacme_jw_object_begin(&w);
-    nacme_jw_key(&w, "url");
-    nacme_jw_string(&w, nacme_str(c, c->account_url));
+    nacme_jw_key_string(&w, "url", nacme_str(c, c->account_url));
     if (c->orders_url != NACME_NOSTR) nacme_jw_url(c, &w, "orders", c->orders_url);
     if (with_next_key) nacme_jw_b64(&w, "next_key", c->buf + der_off, der_len);
     nacme_jw_object_end(&w);
@@ -337,8 +336,7 @@ static void keychange_payload(void *ctx, nacme_sb_t *sb)
     nacme_jw_t w;
     nacme_jw_init(&w, sb);
     nacme_jw_object_begin(&w);
-    nacme_jw_key(&w, "account");
-    nacme_jw_string(&w, nacme_str(c, c->account_url));
+    nacme_jw_key_string(&w, "account", nacme_str(c, c->account_url));
     nacme_jw_key(&w, "oldKey");
     nacme_jw_raw_begin(&w);
     nacme_jwk_write(sb, c->account_xy);

@@ -164,10 +164,8 @@ static void write_identifiers(nacme_t *c, nacme_jw_t *w)
     nacme_jw_array_begin(w);
     for (size_t i = 0; i < R(c)->n_ids; i++) {
         nacme_jw_object_begin(w);
-        nacme_jw_key(w, "type");
-        nacme_jw_string(w, R(c)->ids[i].type == NACME_ID_IP ? "ip" : "dns");
-        nacme_jw_key(w, "value");
-        nacme_jw_string(w, R(c)->ids[i].value);
+        nacme_jw_key_string(w, "type", R(c)->ids[i].type == NACME_ID_IP ? "ip" : "dns");
+        nacme_jw_key_string(w, "value", R(c)->ids[i].value);
         nacme_jw_object_end(w);
     }
     nacme_jw_array_end(w);
@@ -708,12 +706,10 @@ void nacme_write_order_payload(nacme_t *c, nacme_sb_t *sb)
     if (c->req.payload == P_NEW_ORDER) {
         write_identifiers(c, &w);
         if (R(c)->profile != NULL) {
-            nacme_jw_key(&w, "profile");
-            nacme_jw_string(&w, R(c)->profile);
+            nacme_jw_key_string(&w, "profile", R(c)->profile);
         }
         if (NACME_WITH_ARI && c->certid != NACME_NOSTR) {
-            nacme_jw_key(&w, "replaces");
-            nacme_jw_string(&w, nacme_str(c, c->certid));
+            nacme_jw_key_string(&w, "replaces", nacme_str(c, c->certid));
         }
     } else { /* P_FINALIZE: the CSR kept at the end of the buffer */
         nacme_jw_b64(&w, "csr", c->buf + NACME_BUF_SIZE - nacme_req_tail(c), nacme_req_tail(c));

@@ -87,20 +87,16 @@ int nacme_state_object(nacme_t *c)
     nacme_sb_init(&sb, (char *)c->buf, NACME_BUF_SIZE);
     nacme_jw_init(&w, &sb);
     nacme_jw_object_begin(&w);
-    static const char *const keys[] = {"ari_moment", "ari_start", "ari_end", "ari_check", "next_attempt"};
-    const int64_t vals[] = {c->ari_moment, c->ari_start, c->ari_end, c->ari_next_check, c->next_attempt};
+    static const char *const keys[] = {"ari_moment", "ari_start", "ari_end",    "ari_check",
+                                       "next_attempt", "failures", "last_error"};
+    const int64_t vals[] = {c->ari_moment,   c->ari_start, c->ari_end, c->ari_next_check,
+                            c->next_attempt, c->failures,  c->err};
     for (size_t i = 0; i < NACME_ARRAY_LEN(keys); i++) {
         nacme_jw_key(&w, keys[i]);
         nacme_jw_int(&w, vals[i]);
     }
-    nacme_jw_key(&w, "failures");
-    nacme_jw_int(&w, c->failures);
-    nacme_jw_key(&w, "last_error");
-    nacme_jw_int(&w, c->err);
-    nacme_jw_key(&w, "problem");
-    nacme_jw_string(&w, c->err != NACME_OK ? c->problem.type : "");
-    nacme_jw_key(&w, "detail");
-    nacme_jw_string(&w, c->err != NACME_OK ? c->problem.detail : "");
+    nacme_jw_key_string(&w, "problem", c->err != NACME_OK ? c->problem.type : "");
+    nacme_jw_key_string(&w, "detail", c->err != NACME_OK ? c->problem.detail : "");
     nacme_jw_object_end(&w);
     c->data_len = sb.len;
     return nacme_jw_finish(&w);
