@@ -194,10 +194,6 @@ typedef struct nacme {
     uint8_t state;
     uint8_t cursor;              /* index within the current state's loop */
     uint8_t cursor_req;          /* 1 while the current state's request runs */
-    uint8_t cleanup;             /* cleanup stage after an error or cancel */
-    int err;                     /* first error of the operation (sticky) */
-    bool cancelled;
-    bool done;
     /* request sub-machine */
     struct {
         uint8_t state;
@@ -225,6 +221,10 @@ typedef struct nacme {
         uint32_t conn_id;        /* hash of host:port of the request */
         uint8_t digest[32];      /* JWS signing input digest, kept while the signer is pending */
     } req;
+    uint8_t cleanup;             /* cleanup stage after an error or cancel */
+    int err;                     /* first error of the operation (sticky) */
+    bool cancelled;
+    bool done;
     uint64_t op_deadline;        /* monotonic ms */
     nacme_wait_t wait;           /* what the step waits for when it yields */
     uint8_t wait_kind;           /* NACME_STEP_AGAIN or NACME_STEP_WAIT */
