@@ -5,6 +5,7 @@
  * URL of a stored key), and the account operations: contact update,
  * deactivation and key rollover (RFC 8555 sections 7.3.2, 7.3.6, 7.3.5).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "engine.h"
@@ -36,21 +37,19 @@ static int keep_profiles(nacme_t *c, int meta)
 static int parse_directory(nacme_t *c)
 {
     if (nacme_json_type(&c->json, 0) != NACME_JSON_OBJECT) return NACME_ERR_DIRECTORY;
-    static const char *const required[] = {"newNonce", "newAccount", "newOrder"};
-    uint16_t *const req_refs[] = {&c->url_new_nonce, &c->url_new_account, &c->url_new_order};
-    for (size_t i = 0; i < NACME_ARRAY_LEN(required); i++) {
-        int rc = nacme_json_add_url(c, 0, required[i], req_refs[i]);
+    /* the first three are required; renewalInfo is read only with ARI */
+    static const char *const names[] = {"newNonce", "newAccount", "newOrder", "revokeCert", "keyChange",
+                                        "renewalInfo"};
+    static const uint16_t refs[] = {offsetof(nacme_t, url_new_nonce), offsetof(nacme_t, url_new_account),
+                                    offsetof(nacme_t, url_new_order),  offsetof(nacme_t, url_revoke),
+                                    offsetof(nacme_t, url_key_change), offsetof(nacme_t, url_renewal_info)};
+    for (size_t i = 0; i < NACME_ARRAY_LEN(names) - (NACME_WITH_ARI ? 0u : 1u); i++) {
+        int rc = nacme_json_add_url(c, 0, names[i], (uint16_t *)(void *)((char *)c + refs[i]));
         if (rc == NACME_ERR_TOO_LARGE) return rc;
-        if (rc != NACME_OK) {
-            NACME_LOG_ERROR(c, "directory: %s missing or not https", required[i]);
+        if (rc != NACME_OK && i < 3u) {
+            NACME_LOG_ERROR(c, "directory: %s missing or not https", names[i]);
             return NACME_ERR_DIRECTORY;
         }
-    }
-    static const char *const optional[] = {"revokeCert", "keyChange", "renewalInfo"};
-    uint16_t *const opt_refs[] = {&c->url_revoke, &c->url_key_change, &c->url_renewal_info};
-    for (size_t i = 0; i < NACME_ARRAY_LEN(optional) - (NACME_WITH_ARI ? 0u : 1u); i++) {
-        int rc = nacme_json_add_url(c, 0, optional[i], opt_refs[i]);
-        if (rc == NACME_ERR_TOO_LARGE) return rc;
     }
     int meta = nacme_json_get_typed(&c->json, 0, "meta", NACME_JSON_OBJECT);
     if (meta >= 0) {

@@ -331,29 +331,13 @@ int nacme_write_payload(nacme_t *c, nacme_sb_t *sb)
 /* After the account is ready: where each operation goes. */
 static int dispatch_op(nacme_t *c)
 {
+    /* the first state of each operation, by OP_* */
+    static const uint8_t first[] = {0,           S_FINISHED,     S_STATE_READ, S_STATE_READ,
+                                    S_CERT_READ, S_ROLL_KEY_GEN, S_ACCT_POST,  S_ACCT_POST};
+    _Static_assert(OP_DEACTIVATE == 7 && OP_ROLLOVER == 5 && OP_REVOKE == 4, "operation numbers");
     c->strings_order_mark = c->strings_len;
-    switch (c->op) {
-    case OP_ACCOUNT:
-        nacme_set_state(c, S_FINISHED);
-        break;
-    case OP_ISSUE:
-    case OP_RENEW:
-        nacme_set_state(c, S_STATE_READ);
-        break;
-    case OP_REVOKE:
-        nacme_set_state(c, S_CERT_READ);
-        break;
-    case OP_ROLLOVER:
-        nacme_set_state(c, S_ROLL_KEY_GEN);
-        break;
-    case OP_UPDATE:
-    case OP_DEACTIVATE:
-        nacme_set_state(c, S_ACCT_POST);
-        break;
-    default:
-        return NACME_ERR_INTERNAL;
-    }
-    return NACME_OK;
+    if (c->op == OP_NONE || c->op >= NACME_ARRAY_LEN(first)) return NACME_ERR_INTERNAL;
+    return nacme_set_state(c, first[c->op]);
 }
 
 static int run_state(nacme_t *c)

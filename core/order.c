@@ -18,12 +18,14 @@ static const nacme_challenge_type_t default_prefs[] = {
 
 int nacme_parse_status(const nacme_t *c, int obj)
 {
-    static const char *const names[] = {"pending", "ready",       "processing", "valid",
-                                        "invalid", "deactivated", "expired",    "revoked"};
+    /* ST_PENDING.. in order, NUL-separated */
+    static const char names[] = "pending\0ready\0processing\0valid\0invalid\0deactivated\0expired\0revoked";
     int t = nacme_json_get_typed(&c->json, obj, "status", NACME_JSON_STRING);
     if (t < 0) return ST_UNKNOWN;
-    for (size_t i = 0; i < NACME_ARRAY_LEN(names); i++) {
-        if (nacme_json_streq(&c->json, t, names[i])) return (int)(ST_PENDING + i);
+    const char *n = names;
+    for (int st = ST_PENDING; st <= ST_REVOKED; st++) {
+        if (nacme_json_streq(&c->json, t, n)) return st;
+        n += strlen(n) + 1u;
     }
     return ST_UNKNOWN;
 }

@@ -3,6 +3,7 @@
  * stored certificate back, ACME Renewal Information (RFC 9773), and the
  * decision of when a certificate is due.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "engine.h"
@@ -48,6 +49,18 @@ void nacme_renew_input_of(nacme_renew_input_t *in, const nacme_x509_t *leaf)
 
 /* ---- state object -------------------------------------------------------------- */
 
+/* The STATE object's numbers: five times (fields of nacme_t), then failures and last_error. */
+static const char *const state_keys[] = {"ari_moment",   "ari_start", "ari_end",   "ari_check",
+                                         "next_attempt", "failures",  "last_error"};
+static const uint16_t state_times[] = {offsetof(nacme_t, ari_moment), offsetof(nacme_t, ari_start),
+                                       offsetof(nacme_t, ari_end), offsetof(nacme_t, ari_next_check),
+                                       offsetof(nacme_t, next_attempt)};
+
+static int64_t *state_time(nacme_t *c, size_t i)
+{
+    return (int64_t *)(void *)((char *)c + state_times[i]);
+}
+
 static int64_t json_i64(const nacme_t *c, const char *key)
 {
     int64_t v = 0;
@@ -70,11 +83,7 @@ int nacme_state_load(nacme_t *c)
         NACME_LOG_WARN(c, "state of %s unreadable: reset", nacme_cert_name(c));
         return NACME_OK;
     }
-    c->ari_moment = json_i64(c, "ari_moment");
-    c->ari_start = json_i64(c, "ari_start");
-    c->ari_end = json_i64(c, "ari_end");
-    c->ari_next_check = json_i64(c, "ari_check");
-    c->next_attempt = json_i64(c, "next_attempt");
+    for (size_t i = 0; i < NACME_ARRAY_LEN(state_times); i++) *state_time(c, i) = json_i64(c, state_keys[i]);
     int64_t f = json_i64(c, "failures");
     c->failures = (uint16_t)(f < 0 ? 0 : f > 1000 ? 1000 : f);
     return NACME_OK;
@@ -87,13 +96,9 @@ int nacme_state_object(nacme_t *c)
     nacme_sb_init(&sb, (char *)c->buf, NACME_BUF_SIZE);
     nacme_jw_init(&w, &sb);
     nacme_jw_object_begin(&w);
-    static const char *const keys[] = {"ari_moment", "ari_start", "ari_end",    "ari_check",
-                                       "next_attempt", "failures", "last_error"};
-    const int64_t vals[] = {c->ari_moment,   c->ari_start, c->ari_end, c->ari_next_check,
-                            c->next_attempt, c->failures,  c->err};
-    for (size_t i = 0; i < NACME_ARRAY_LEN(keys); i++) {
-        nacme_jw_key(&w, keys[i]);
-        nacme_jw_int(&w, vals[i]);
+    for (size_t i = 0; i < NACME_ARRAY_LEN(state_keys); i++) {
+        nacme_jw_key(&w, state_keys[i]);
+        nacme_jw_int(&w, i < NACME_ARRAY_LEN(state_times) ? *state_time(c, i) : i == 5u ? c->failures : c->err);
     }
     nacme_jw_key_string(&w, "problem", c->err != NACME_OK ? c->problem.type : "");
     nacme_jw_key_string(&w, "detail", c->err != NACME_OK ? c->problem.detail : "");
