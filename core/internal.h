@@ -53,6 +53,9 @@ bool nacme_memeq_ci(const char *a, const char *b, size_t n);
 /* True when needle occurs in haystack, ignoring ASCII case. */
 bool nacme_contains_ci(const char *haystack, const char *needle);
 
+/* Value of a hex digit (either case), or -1. */
+int nacme_hex_value(unsigned c);
+
 /* FNV-1a hash, continued from h (start with NACME_FNV_INIT): stable small fingerprints. */
 #define NACME_FNV_INIT 2166136261u
 uint32_t nacme_fnv1a(uint32_t h, const uint8_t *p, size_t n);

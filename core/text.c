@@ -24,6 +24,14 @@ bool nacme_contains_ci(const char *haystack, const char *needle)
     return n == 0;
 }
 
+int nacme_hex_value(unsigned c)
+{
+    if (c - '0' < 10u) return (int)(c - '0');
+    c |= 0x20u;
+    if (c - 'a' < 6u) return (int)(c - 'a' + 10u);
+    return -1;
+}
+
 uint32_t nacme_fnv1a(uint32_t h, const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
