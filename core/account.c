@@ -72,7 +72,7 @@ int nacme_state_directory(nacme_t *c)
         ref = nacme_url_add(c, url, strlen(url));
         if (ref == NACME_NOSTR) return NACME_ERR_TOO_LARGE;
     }
-    int rc = nacme_exchange(c, M_GET, ref, P_EMPTY, A_KID, B_JSON);
+    int rc = nacme_exchange(c, ref, P_EMPTY, RQ_HOW(M_GET, A_KID, B_JSON));
     if (rc != NACME_OK) return rc;
     c->strings_len = c->strings_order_mark; /* the directory URL itself is not kept */
     if (c->req.body_len == 0) return NACME_ERR_DIRECTORY;
@@ -155,7 +155,7 @@ static int read_account_object(nacme_t *c, size_t len)
 
 static int post_new_account(nacme_t *c, uint8_t payload, uint8_t auth)
 {
-    return nacme_exchange(c, M_POST, c->url_new_account, payload, auth, B_JSON);
+    return nacme_exchange(c, c->url_new_account, payload, RQ_HOW(M_POST, auth, B_JSON));
 }
 
 /* Keep the account URL and orders URL of a newAccount answer. */
@@ -439,7 +439,7 @@ int nacme_state_account_ops(nacme_t *c)
         return nacme_set_state(c, S_ROLL_POST);
 
     case S_ROLL_POST:
-        rc = nacme_exchange(c, M_POST, c->url_key_change, P_KEY_CHANGE, A_KID, B_JSON);
+        rc = nacme_exchange(c, c->url_key_change, P_KEY_CHANGE, RQ_HOW(M_POST, A_KID, B_JSON));
         if (rc != NACME_OK) return rc;
         return nacme_set_state(c, S_ROLL_KEY_WRITE);
 
@@ -476,8 +476,8 @@ int nacme_state_account_ops(nacme_t *c)
 
     case S_ACCT_POST:
         if (c->cursor == 0) {
-            rc = nacme_exchange(c, M_POST, c->account_url,
-                                c->op == OP_UPDATE ? P_ACCOUNT_UPDATE : P_DEACTIVATE, A_KID, B_JSON);
+            rc = nacme_exchange(c, c->account_url, c->op == OP_UPDATE ? P_ACCOUNT_UPDATE : P_DEACTIVATE,
+                                RQ_HOW(M_POST, A_KID, B_JSON));
             if (rc != NACME_OK) return rc;
             if (c->op == OP_UPDATE) {
                 NACME_LOG_INFO(c, "account contact updated");

@@ -174,7 +174,7 @@ int nacme_state_cert(nacme_t *c)
     switch (c->state) {
     case S_CERT_DOWNLOAD:
         if (c->cursor_req == 0 && c->alt_index == 0 && (c->cert_flags & CF_LAST) == 0) c->n_alternates = 0;
-        rc = nacme_exchange(c, M_POST, download_url(c), P_EMPTY, A_KID, B_PEM_TO_STORAGE);
+        rc = nacme_exchange(c, download_url(c), P_EMPTY, RQ_HOW(M_POST, A_KID, B_PEM_TO_STORAGE));
         if (rc != NACME_OK) return rc;
         if (NACME_WITH_PREFERRED_CHAIN && c->order_req->preferred_chain != NULL &&
             (c->cert_flags & (CF_ISSUER_MATCH | CF_LAST)) == 0) {
@@ -218,8 +218,8 @@ int nacme_state_cert(nacme_t *c)
     case S_REVOKE_POST:
         if (!NACME_WITH_REVOKE) return NACME_ERR_UNSUPPORTED;
         if (c->cursor_req == 0 && c->url_revoke == NACME_NOSTR) return NACME_ERR_DIRECTORY;
-        rc = nacme_exchange(c, M_POST, c->url_revoke, P_REVOKE, c->revoke_with_cert_key ? A_JWK_CERT : A_KID,
-                            B_JSON);
+        rc = nacme_exchange(c, c->url_revoke, P_REVOKE,
+                            RQ_HOW(M_POST, c->revoke_with_cert_key ? A_JWK_CERT : A_KID, B_JSON));
         if (rc != NACME_OK) return rc;
         nacme_req_reserve_tail(c, 0);
         NACME_LOG_INFO(c, "certificate of %s revoked", c->revoke_name);

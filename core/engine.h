@@ -205,17 +205,17 @@ int nacme_json_add_str(nacme_t *c, int obj, const char *key, uint16_t *ref);
 int nacme_json_tok_url(nacme_t *c, int tok, uint16_t *ref);
 
 /* ---- request.c ----------------------------------------------------------------- */
-/* Start an exchange; body mode B_*, payload P_*, auth A_*. */
-void nacme_req_start(nacme_t *c, uint8_t method, uint16_t url, uint8_t payload, uint8_t auth,
-                     uint8_t body_mode);
+/* How a request is made: method M_*, auth A_*, body mode B_* packed in one argument. */
+#define RQ_HOW(method, auth, body_mode) ((unsigned)(method) | (unsigned)(auth) << 2 | (unsigned)(body_mode) << 4)
+/* Start an exchange of payload P_* (how: RQ_HOW()). */
+void nacme_req_start(nacme_t *c, uint16_t url, uint8_t payload, unsigned how);
 /* Drive it: NACME_OK when the response is complete and parsed, PENDING, or an error. */
 int nacme_req_run(nacme_t *c);
 /*
  * Start the exchange when the current state has none running (c->cursor_req),
  * then drive it: what a state calls for each request it makes.
  */
-int nacme_exchange(nacme_t *c, uint8_t method, uint16_t url, uint8_t payload, uint8_t auth,
-                   uint8_t body_mode);
+int nacme_exchange(nacme_t *c, uint16_t url, uint8_t payload, unsigned how);
 /* Bytes at the end of buf the request must not touch (a CSR or certificate kept for retries). */
 extern const size_t nacme_req_line_reserve;
 void nacme_req_reserve_tail(nacme_t *c, size_t bytes);

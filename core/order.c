@@ -454,7 +454,7 @@ static int schedule_poll(nacme_t *c)
 
 static int post(nacme_t *c, uint16_t url, uint8_t payload)
 {
-    return nacme_exchange(c, M_POST, url, payload, A_KID, B_JSON);
+    return nacme_exchange(c, url, payload, RQ_HOW(M_POST, A_KID, B_JSON));
 }
 
 static bool profile_offered(const nacme_t *c, const char *name)

@@ -295,7 +295,7 @@ int nacme_state_renew(nacme_t *c)
             c->req.url = nacme_url_add(c, url, sb.len);
             if (c->req.url == NACME_NOSTR) return NACME_ERR_TOO_LARGE;
         }
-        rc = nacme_exchange(c, M_GET, c->req.url, P_EMPTY, A_KID, B_JSON);
+        rc = nacme_exchange(c, c->req.url, P_EMPTY, RQ_HOW(M_GET, A_KID, B_JSON));
         if (rc == NACME_PENDING) return rc;
         if (rc == NACME_OK) rc = take_ari(c, now);
         if (rc != NACME_OK) {

@@ -74,16 +74,15 @@ void nacme_conn_close(nacme_t *c)
     c->connected = false;
 }
 
-void nacme_req_start(nacme_t *c, uint8_t method, uint16_t url, uint8_t payload, uint8_t auth,
-                     uint8_t body_mode)
+void nacme_req_start(nacme_t *c, uint16_t url, uint8_t payload, unsigned how)
 {
     memset(&c->req, 0, sizeof c->req);
     c->req.state = RS_BUILD;
-    c->req.method = method;
+    c->req.method = (uint8_t)(how & 3u);
     c->req.url = url;
     c->req.payload = payload;
-    c->req.auth = auth;
-    c->req.body_mode = body_mode;
+    c->req.auth = (uint8_t)(how >> 2 & 3u);
+    c->req.body_mode = (uint8_t)(how >> 4 & 3u);
     c->req.location = NACME_NOSTR;
     c->req.retry_after = -1;
     c->req.deadline = nacme_now_ms(c) + nacme_io_timeout_ms(c);
@@ -672,11 +671,10 @@ static int step_once(nacme_t *c)
     }
 }
 
-int nacme_exchange(nacme_t *c, uint8_t method, uint16_t url, uint8_t payload, uint8_t auth,
-                   uint8_t body_mode)
+int nacme_exchange(nacme_t *c, uint16_t url, uint8_t payload, unsigned how)
 {
     if (c->cursor_req == 0) {
-        nacme_req_start(c, method, url, payload, auth, body_mode);
+        nacme_req_start(c, url, payload, how);
         if (payload == P_ACCOUNT_LOOKUP || payload == P_NEW_ACCOUNT) c->req.flags |= RQ_ALLOW_ERROR;
         c->cursor_req = 1;
     }
