@@ -194,7 +194,7 @@ int nacme_state_account(nacme_t *c)
     int rc;
     switch (c->state) {
     case S_ACCT_KEY_READ:
-        rc = nacme_store_read(c, NACME_OBJ_ACCOUNT_KEY, scope, c->buf, NACME_BUF_SIZE, &len);
+        rc = nacme_store_load(c, NACME_OBJ_ACCOUNT_KEY, scope, &len);
         if (rc == NACME_ERR_NOT_FOUND) {
             return nacme_set_state(c, S_ACCT_KEY_GEN);
         }
@@ -218,14 +218,14 @@ int nacme_state_account(nacme_t *c)
         return nacme_set_state(c, S_ACCT_KEY_WRITE);
 
     case S_ACCT_KEY_WRITE:
-        rc = nacme_store_write(c, NACME_OBJ_ACCOUNT_KEY, scope, c->buf, c->data_len);
+        rc = nacme_store_write(c, NACME_OBJ_ACCOUNT_KEY, scope);
         if (rc != NACME_OK) return rc;
         memset(c->buf, 0, c->data_len);
         nacme_set_state(c, S_ACCT_NEW); /* a new key has no account yet */
         return NACME_OK;
 
     case S_ACCT_READ:
-        rc = nacme_store_read(c, NACME_OBJ_ACCOUNT, scope, c->buf, NACME_BUF_SIZE, &len);
+        rc = nacme_store_load(c, NACME_OBJ_ACCOUNT, scope, &len);
         if (rc == NACME_ERR_NOT_FOUND) {
             return nacme_set_state(c, S_ACCT_LOOKUP);
         }
@@ -282,7 +282,7 @@ int nacme_state_account(nacme_t *c)
         return write_account_object(c, false);
 
     case S_ACCT_WRITE:
-        rc = nacme_store_write(c, NACME_OBJ_ACCOUNT, scope, c->buf, c->data_len);
+        rc = nacme_store_write(c, NACME_OBJ_ACCOUNT, scope);
         if (rc != NACME_OK) return rc;
         if (c->acct_created) nacme_emit(c, NACME_EVENT_ACCOUNT_CREATED, nacme_str(c, c->account_url));
         return nacme_set_state(c, S_ACCT_READY);
@@ -428,7 +428,7 @@ int nacme_state_account_ops(nacme_t *c)
         return nacme_set_state(c, S_ROLL_INTENT_WRITE);
 
     case S_ROLL_INTENT_WRITE:
-        rc = nacme_store_write(c, NACME_OBJ_ACCOUNT, scope, c->buf, c->data_len);
+        rc = nacme_store_write(c, NACME_OBJ_ACCOUNT, scope);
         if (rc != NACME_OK) return rc;
         return nacme_set_state(c, S_ROLL_SIGN);
 
@@ -451,7 +451,7 @@ int nacme_state_account_ops(nacme_t *c)
             }
             c->cursor = 1;
         }
-        rc = nacme_store_write(c, NACME_OBJ_ACCOUNT_KEY, scope, c->buf, c->data_len);
+        rc = nacme_store_write(c, NACME_OBJ_ACCOUNT_KEY, scope);
         if (rc != NACME_OK) return rc;
         memset(c->buf, 0, c->data_len);
         /* the new key is the account key from now on */
@@ -463,7 +463,7 @@ int nacme_state_account_ops(nacme_t *c)
         return nacme_set_state(c, S_ROLL_ACCT_WRITE);
 
     case S_ROLL_ACCT_WRITE:
-        rc = nacme_store_write(c, NACME_OBJ_ACCOUNT, scope, c->buf, c->data_len);
+        rc = nacme_store_write(c, NACME_OBJ_ACCOUNT, scope);
         if (rc != NACME_OK) return rc;
         if (c->roll_recover) {
             c->roll_recover = false;

@@ -233,9 +233,10 @@ void nacme_conn_close(nacme_t *c);
 /* Read a whole object into buf[0..cap); *len gets its size. NACME_ERR_NOT_FOUND if absent. */
 int nacme_store_read(nacme_t *c, nacme_object_t obj, const char *scope, uint8_t *buf, size_t cap,
                      size_t *len);
-/* Write data as the new version of an object (begin, append, commit). */
-int nacme_store_write(nacme_t *c, nacme_object_t obj, const char *scope, const uint8_t *data,
-                      size_t len);
+/* nacme_store_read() into the whole buffer (c->buf). */
+int nacme_store_load(nacme_t *c, nacme_object_t obj, const char *scope, size_t *len);
+/* Write buf[0..data_len) as the new version of an object (begin, append, commit). */
+int nacme_store_write(nacme_t *c, nacme_object_t obj, const char *scope);
 int nacme_store_remove(nacme_t *c, nacme_object_t obj, const char *scope);
 const char *nacme_account_scope(const nacme_t *c);
 

@@ -480,7 +480,7 @@ int nacme_state_order(nacme_t *c)
             NACME_LOG_ERROR(c, "profile %s not offered", R(c)->profile);
             return NACME_ERR_PROFILE;
         }
-        rc = nacme_store_read(c, NACME_OBJ_ORDER, name, c->buf, NACME_BUF_SIZE, &len);
+        rc = nacme_store_load(c, NACME_OBJ_ORDER, name, &len);
         if (rc == NACME_OK) rc = read_checkpoint(c, len);
         if (rc == NACME_ERR_NOT_FOUND || rc == NACME_ERR_STORAGE_CORRUPT) {
             if (rc == NACME_ERR_STORAGE_CORRUPT) NACME_LOG_WARN(c, "order checkpoint unreadable: new order");
@@ -554,7 +554,7 @@ int nacme_state_order(nacme_t *c)
         return nacme_set_state(c, S_ORDER_INTENT_WRITE);
 
     case S_ORDER_INTENT_WRITE:
-        rc = nacme_store_write(c, NACME_OBJ_ORDER, name, c->buf, c->data_len);
+        rc = nacme_store_write(c, NACME_OBJ_ORDER, name);
         if (rc != NACME_OK) return rc;
         return nacme_set_state(c, S_NEW_ORDER);
 
@@ -580,7 +580,7 @@ int nacme_state_order(nacme_t *c)
         return NACME_OK;
 
     case S_ORDER_WRITE:
-        rc = nacme_store_write(c, NACME_OBJ_ORDER, name, c->buf, c->data_len);
+        rc = nacme_store_write(c, NACME_OBJ_ORDER, name);
         if (rc != NACME_OK) return rc;
         if (c->cursor == 1) nacme_emit(c, NACME_EVENT_ORDER_CREATED, nacme_str(c, c->order_url));
         return follow_order(c);
@@ -835,7 +835,7 @@ int nacme_state_fail(nacme_t *c)
             }
             c->cursor = 1;
         }
-        rc = nacme_store_write(c, NACME_OBJ_STATE, nacme_cert_name(c), c->buf, c->data_len);
+        rc = nacme_store_write(c, NACME_OBJ_STATE, nacme_cert_name(c));
         if (rc == NACME_PENDING) return rc;
         return nacme_set_state(c, S_FAILED);
 

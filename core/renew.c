@@ -72,7 +72,7 @@ static int64_t json_i64(const nacme_t *c, const char *key)
 int nacme_state_load(nacme_t *c)
 {
     size_t len;
-    int rc = nacme_store_read(c, NACME_OBJ_STATE, nacme_cert_name(c), c->buf, NACME_BUF_SIZE, &len);
+    int rc = nacme_store_load(c, NACME_OBJ_STATE, nacme_cert_name(c), &len);
     if (rc == NACME_PENDING) return rc;
     c->state_loaded = true;
     if (rc == NACME_ERR_NOT_FOUND) return NACME_OK;
@@ -363,7 +363,7 @@ int nacme_state_renew(nacme_t *c)
             }
             c->cursor = 2;
         }
-        rc = nacme_store_write(c, NACME_OBJ_STATE, nacme_cert_name(c), c->buf, c->data_len);
+        rc = nacme_store_write(c, NACME_OBJ_STATE, nacme_cert_name(c));
         if (rc != NACME_OK) return rc;
         return nacme_set_state(c, S_FINISHED);
 

@@ -55,9 +55,15 @@ int nacme_store_read(nacme_t *c, nacme_object_t obj, const char *scope, uint8_t 
     return NACME_ERR_STORAGE;
 }
 
-int nacme_store_write(nacme_t *c, nacme_object_t obj, const char *scope, const uint8_t *data,
-                      size_t len)
+int nacme_store_load(nacme_t *c, nacme_object_t obj, const char *scope, size_t *len)
 {
+    return nacme_store_read(c, obj, scope, c->buf, NACME_BUF_SIZE, len);
+}
+
+int nacme_store_write(nacme_t *c, nacme_object_t obj, const char *scope)
+{
+    const uint8_t *data = c->buf;
+    size_t len = c->data_len;
     const nacme_storage_t *st = &c->port->storage;
     int rc;
     switch (c->st_stage) {
