@@ -210,8 +210,7 @@ int nacme_state_account(nacme_t *c)
 
     case S_ACCT_KEY_GEN:
         rc = cr->key_generate(cr->ctx, &c->account_key);
-        if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
-        if (rc != NACME_OK) return rc;
+        if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
         if ((rc = account_key_ready(c)) != NACME_OK) return rc;
         if ((rc = export_key(c, c->account_key)) != NACME_OK) return rc;
         NACME_LOG_INFO(c, "new account key generated");
@@ -421,8 +420,7 @@ int nacme_state_account_ops(nacme_t *c)
     case S_ROLL_KEY_GEN:
         if (c->url_key_change == NACME_NOSTR) return NACME_ERR_DIRECTORY;
         rc = cr->key_generate(cr->ctx, &c->new_key);
-        if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
-        if (rc != NACME_OK) return rc;
+        if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
         /* the new key is stored before the CA learns of it (see read_account_object) */
         if ((rc = write_account_object(c, true)) != NACME_OK) return rc;
         return nacme_set_state(c, S_ROLL_INTENT_WRITE);
@@ -434,8 +432,7 @@ int nacme_state_account_ops(nacme_t *c)
 
     case S_ROLL_SIGN:
         rc = sign_keychange(c);
-        if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
-        if (rc != NACME_OK) return rc;
+        if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
         return nacme_set_state(c, S_ROLL_POST);
 
     case S_ROLL_POST:

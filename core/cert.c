@@ -121,8 +121,7 @@ int nacme_cert_stream_data(nacme_t *c, const uint8_t *data, size_t len)
     int rc;
     if ((c->cert_flags & CF_STARTED) == 0) {
         rc = st->begin(st->ctx, NACME_OBJ_CERT, nacme_cert_name(c));
-        if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
-        if (rc != NACME_OK) return rc;
+        if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
         c->cert_flags |= CF_STARTED;
     }
     if ((c->cert_flags & CF_KEY_WRITTEN) == 0) {
@@ -132,13 +131,11 @@ int nacme_cert_stream_data(nacme_t *c, const uint8_t *data, size_t len)
         rc = cr->key_export(cr->ctx, c->cert_key, NACME_KEY_SEC1_PEM, c->buf, NACME_CERT_DER_MAX, &klen);
         if (rc == NACME_OK) rc = st->append(st->ctx, c->buf, klen);
         memset(c->buf, 0, NACME_CERT_DER_MAX);
-        if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
-        if (rc != NACME_OK) return rc;
+        if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
         c->cert_flags |= CF_KEY_WRITTEN;
     }
     rc = st->append(st->ctx, data, len);
-    if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
-    if (rc != NACME_OK) return rc;
+    if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
     /* now check what arrived, certificate by certificate */
     size_t off = 0;
     for (unsigned guard = 0; guard < 64u && off < len; guard++) {

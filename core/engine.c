@@ -58,6 +58,11 @@ int nacme_wait_ms(nacme_t *c, uint32_t ms)
     return nacme_wait_until(c, nacme_now_ms(c) + ms);
 }
 
+int nacme_port_rc(nacme_t *c, int rc)
+{
+    return rc == NACME_PENDING ? nacme_wait_ms(c, 10u) : rc;
+}
+
 int nacme_set_state(nacme_t *c, uint8_t state)
 {
     c->state = state;

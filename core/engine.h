@@ -155,6 +155,8 @@ int nacme_set_state(nacme_t *c, uint8_t state);
 int nacme_wait_until(nacme_t *c, uint64_t when);
 /* Wait ms from now (NACME_PENDING). */
 int nacme_wait_ms(nacme_t *c, uint32_t ms);
+/* A port call's answer: "pending" becomes a 10 ms wait (NACME_PENDING), anything else comes back. */
+int nacme_port_rc(nacme_t *c, int rc);
 uint64_t nacme_now_ms(const nacme_t *c);
 uint32_t nacme_io_timeout_ms(const nacme_t *c);
 /* Unix time now: the clock port's, or the CA's Date kept as an offset. */

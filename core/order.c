@@ -389,8 +389,7 @@ static int publish(nacme_t *c, nacme_authz_slot_t *s, bool remove)
     } else {
         if (NACME_WITH_TLS_ALPN && ch.type == NACME_CHALLENGE_TLS_ALPN_01) {
             rc = alpn_cert(c, &ch, &ch);
-            if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
-            if (rc != NACME_OK) return rc;
+            if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
         }
         rc = cp->publish(cp->ctx, &ch);
     }
@@ -546,8 +545,7 @@ int nacme_state_order(nacme_t *c)
     case S_CERT_KEY_GEN:
         if (c->cert_key.id == 0) { /* a reused key was imported by S_CERT_READ */
             rc = cr->key_generate(cr->ctx, &c->cert_key);
-            if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
-            if (rc != NACME_OK) return rc;
+            if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
         }
         c->order_url = NACME_NOSTR;
         if ((rc = write_checkpoint(c)) != NACME_OK) return rc;
@@ -672,8 +670,7 @@ int nacme_state_order(nacme_t *c)
         if ((rc = nacme_csr_info(&d, R(c)->ids, R(c)->n_ids, xy)) != NACME_OK) return rc;
         rc = nacme_sha256(cr, &c->sha, nacme_der_data(&d), nacme_der_len(&d), digest);
         if (rc == NACME_OK) rc = cr->sign_digest(cr->ctx, c->cert_key, digest, c->sig);
-        if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
-        if (rc != NACME_OK) return rc;
+        if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
         nacme_der_init(&d, c->buf, NACME_BUF_SIZE);
         if ((rc = nacme_csr(&d, R(c)->ids, R(c)->n_ids, xy, c->sig)) != NACME_OK) return rc;
         nacme_req_reserve_tail(c, nacme_der_len(&d));

@@ -634,8 +634,7 @@ static int step_once(nacme_t *c)
         uint8_t rs[64];
         const nacme_crypto_t *cr = &c->port->crypto;
         rc = cr->sign_digest(cr->ctx, signing_key(c), c->req.digest, rs);
-        if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
-        if (rc != NACME_OK) return rc;
+        if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
         nacme_sb_t sb;
         nacme_sb_init(&sb, (char *)c->buf, usable(c));
         sb.len = c->req.out_len;
