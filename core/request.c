@@ -134,7 +134,7 @@ static NACME_NOINLINE int build_post(nacme_t *c)
     c->build_url = url;
     int rc = nacme_write_payload(c, &sb);
     c->build_url = NULL;
-    int frc = nacme_jws_finish_payload(&jws, c->req.digest);
+    int frc = nacme_jws_finish_payload(&jws, c->req_digest);
     if (rc == NACME_OK) rc = frc;
     if (rc != NACME_OK) return rc;
     c->req.out_len = sb.len;
@@ -633,7 +633,7 @@ static int step_once(nacme_t *c)
     case RS_SIGN: {
         uint8_t rs[64];
         const nacme_crypto_t *cr = &c->port->crypto;
-        rc = cr->sign_digest(cr->ctx, signing_key(c), c->req.digest, rs);
+        rc = cr->sign_digest(cr->ctx, signing_key(c), c->req_digest, rs);
         if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
         nacme_sb_t sb;
         nacme_sb_init(&sb, (char *)c->buf, usable(c));

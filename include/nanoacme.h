@@ -219,12 +219,16 @@ typedef struct nacme {
         size_t pend_len;
         uint64_t deadline;
         uint32_t conn_id;        /* hash of host:port of the request */
-        uint8_t digest[32];      /* JWS signing input digest, kept while the signer is pending */
     } req;
     uint8_t cleanup;             /* cleanup stage after an error or cancel */
     int err;                     /* first error of the operation (sticky) */
     bool cancelled;
     bool done;
+    /* storage sub-machine */
+    uint8_t st_stage;
+    uint32_t st_off;
+    size_t data_len;             /* bytes prepared in buf for the next storage write */
+    size_t tail;                 /* bytes at the end of buf kept across requests (CSR, certificate) */
     uint64_t op_deadline;        /* monotonic ms */
     nacme_wait_t wait;           /* what the step waits for when it yields */
     uint8_t wait_kind;           /* NACME_STEP_AGAIN or NACME_STEP_WAIT */
@@ -233,15 +237,11 @@ typedef struct nacme {
     int64_t time_offset;         /* unix time = mono_s + offset, when known */
     bool time_known;
     bool time_from_server;
+    uint8_t req_digest[32];      /* JWS signing input digest, kept while the signer is pending */
 
     nacme_http_parser_t http;
     nacme_json_t json;
 
-    /* storage sub-machine */
-    uint8_t st_stage;
-    uint32_t st_off;
-    size_t data_len;             /* bytes prepared in buf for the next storage write */
-    size_t tail;                 /* bytes at the end of buf kept across requests (CSR, certificate) */
     const char *build_url;       /* absolute URL of the request being built (valid while building) */
 
     /* connection */
