@@ -143,19 +143,14 @@ static int take_order(nacme_t *c)
 /* Where an order in its current status goes next. */
 static int follow_order(nacme_t *c)
 {
-    switch (c->order_status) {
-    case ST_PENDING:
-        return nacme_set_state(c, S_AUTHZ_FETCH);
-    case ST_READY:
-        return nacme_set_state(c, S_UNPUBLISH);
-    case ST_PROCESSING:
-        return nacme_set_state(c, S_POLL_WAIT);
-    case ST_VALID:
-        return nacme_set_state(c, S_UNPUBLISH);
-    default:
-        NACME_LOG_ERROR(c, "the order is invalid%s%s", c->problem.type[0] ? ": " : "", c->problem.type);
-        return NACME_ERR_ORDER_INVALID;
-    }
+    /* pending, ready, processing, valid */
+    static const uint8_t next[] = {S_AUTHZ_FETCH, S_UNPUBLISH, S_POLL_WAIT, S_UNPUBLISH};
+    _Static_assert(ST_READY == ST_PENDING + 1 && ST_PROCESSING == ST_PENDING + 2 && ST_VALID == ST_PENDING + 3,
+                   "status order");
+    unsigned k = (unsigned)c->order_status - ST_PENDING;
+    if (k < sizeof next) return nacme_set_state(c, next[k]);
+    NACME_LOG_ERROR(c, "the order is invalid%s%s", c->problem.type[0] ? ": " : "", c->problem.type);
+    return NACME_ERR_ORDER_INVALID;
 }
 
 /* ---- checkpoint ------------------------------------------------------------------ */
@@ -733,31 +728,16 @@ static bool order_dead(const nacme_t *c)
  */
 static bool worth_backoff(int err)
 {
-    switch (err) {
-    case NACME_ERR_CANCELLED:
-    case NACME_ERR_BACKOFF:
-    case NACME_ERR_ARG:
-    case NACME_ERR_CONNECT:
-    case NACME_ERR_RESOLVE:
-    case NACME_ERR_TLS:
-    case NACME_ERR_TLS_VERIFY:
-    case NACME_ERR_IO:
-    case NACME_ERR_STORAGE:
-    case NACME_ERR_STORAGE_CORRUPT:
-    case NACME_ERR_ENTROPY:
-    case NACME_ERR_CRYPTO:
-    case NACME_ERR_KEY:
-    case NACME_ERR_CHALLENGE:
-    case NACME_ERR_TIME_UNKNOWN:
-    case NACME_ERR_LOCKED:
-    case NACME_ERR_EAB_REQUIRED:
-    case NACME_ERR_TOS_REQUIRED:
-    case NACME_ERR_PROFILE:
-    case NACME_ERR_UNSUPPORTED:
-        return false;
-    default:
-        return true;
-    }
+#define E(e) (uint8_t)(-(e))
+    static const uint8_t local[] = {
+        E(NACME_ERR_CANCELLED),     E(NACME_ERR_BACKOFF),      E(NACME_ERR_ARG),          E(NACME_ERR_CONNECT),
+        E(NACME_ERR_RESOLVE),       E(NACME_ERR_TLS),          E(NACME_ERR_TLS_VERIFY),   E(NACME_ERR_IO),
+        E(NACME_ERR_STORAGE),       E(NACME_ERR_STORAGE_CORRUPT), E(NACME_ERR_ENTROPY),   E(NACME_ERR_CRYPTO),
+        E(NACME_ERR_KEY),           E(NACME_ERR_CHALLENGE),    E(NACME_ERR_TIME_UNKNOWN), E(NACME_ERR_LOCKED),
+        E(NACME_ERR_EAB_REQUIRED),  E(NACME_ERR_TOS_REQUIRED), E(NACME_ERR_PROFILE),      E(NACME_ERR_UNSUPPORTED)};
+#undef E
+    _Static_assert(NACME_ERR_BACKOFF >= -255 && NACME_ERR_EAB_REQUIRED >= -255, "codes fit a byte");
+    return err >= 0 || err < -255 || memchr(local, -err, sizeof local) == NULL;
 }
 
 /* Backoff before the next attempt after `failures` failures: 5 min doubling, at most a day. */
