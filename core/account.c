@@ -283,7 +283,7 @@ int nacme_state_account(nacme_t *c)
     case S_ACCT_WRITE:
         rc = nacme_store_write(c, NACME_OBJ_ACCOUNT, scope);
         if (rc != NACME_OK) return rc;
-        if (c->acct_created) nacme_emit(c, NACME_EVENT_ACCOUNT_CREATED, nacme_str(c, c->account_url));
+        if (c->acct_created) nacme_emit_ref(c, NACME_EVENT_ACCOUNT_CREATED, c->account_url);
         return nacme_set_state(c, S_ACCT_READY);
 
     default:
@@ -468,7 +468,7 @@ int nacme_state_account_ops(nacme_t *c)
             return NACME_OK;
         }
         NACME_LOG_INFO(c, "account key rolled over");
-        nacme_emit(c, NACME_EVENT_KEY_ROLLED_OVER, nacme_str(c, c->account_url));
+        nacme_emit_ref(c, NACME_EVENT_KEY_ROLLED_OVER, c->account_url);
         return nacme_set_state(c, S_FINISHED);
 
     case S_ACCT_POST:
@@ -478,7 +478,7 @@ int nacme_state_account_ops(nacme_t *c)
             if (rc != NACME_OK) return rc;
             if (c->op == OP_UPDATE) {
                 NACME_LOG_INFO(c, "account contact updated");
-                nacme_emit(c, NACME_EVENT_ACCOUNT_UPDATED, nacme_str(c, c->account_url));
+                nacme_emit_ref(c, NACME_EVENT_ACCOUNT_UPDATED, c->account_url);
                 return nacme_set_state(c, S_FINISHED);
             }
             NACME_LOG_INFO(c, "account deactivated: %s", nacme_str(c, c->account_url));
@@ -490,7 +490,7 @@ int nacme_state_account_ops(nacme_t *c)
             c->cursor = 3;
         }
         if ((rc = nacme_store_remove(c, NACME_OBJ_ACCOUNT_KEY, scope)) != NACME_OK) return rc;
-        nacme_emit(c, NACME_EVENT_ACCOUNT_DEACTIVATED, nacme_str(c, c->account_url));
+        nacme_emit_ref(c, NACME_EVENT_ACCOUNT_DEACTIVATED, c->account_url);
         cr->key_release(cr->ctx, c->account_key);
         c->account_key.id = 0;
         c->account_url = NACME_NOSTR;

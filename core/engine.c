@@ -76,6 +76,11 @@ void nacme_emit(nacme_t *c, nacme_event_t ev, const char *detail)
     if (c->cfg->event != NULL) c->cfg->event(c->cfg->event_ctx, ev, detail);
 }
 
+void nacme_emit_ref(nacme_t *c, nacme_event_t ev, uint16_t ref)
+{
+    nacme_emit(c, ev, nacme_str(c, ref));
+}
+
 const char *nacme_cert_name(const nacme_t *c)
 {
     const nacme_order_req_t *r = c->order_req;

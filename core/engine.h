@@ -162,6 +162,8 @@ uint32_t nacme_io_timeout_ms(const nacme_t *c);
 /* Unix time now: the clock port's, or the CA's Date kept as an offset. */
 int nacme_unix_now(nacme_t *c, int64_t *now);
 void nacme_emit(nacme_t *c, nacme_event_t ev, const char *detail);
+/* nacme_emit() with a string pool reference as the detail. */
+void nacme_emit_ref(nacme_t *c, nacme_event_t ev, uint16_t ref);
 /* Identifier helpers */
 const char *nacme_cert_name(const nacme_t *c);
 

@@ -233,11 +233,13 @@ static bool preferred(const nacme_t *c, nacme_challenge_type_t t, size_t *rank)
 
 static nacme_challenge_type_t challenge_type(const nacme_t *c, int ch)
 {
+    static const char names[] = "http-01\0dns-01\0tls-alpn-01";
+    static const uint8_t types[] = {NACME_CHALLENGE_HTTP_01, NACME_CHALLENGE_DNS_01, NACME_CHALLENGE_TLS_ALPN_01};
     int t = nacme_json_get_typed(&c->json, ch, "type", NACME_JSON_STRING);
-    if (t < 0) return (nacme_challenge_type_t)0;
-    if (nacme_json_streq(&c->json, t, "http-01")) return NACME_CHALLENGE_HTTP_01;
-    if (nacme_json_streq(&c->json, t, "dns-01")) return NACME_CHALLENGE_DNS_01;
-    if (nacme_json_streq(&c->json, t, "tls-alpn-01")) return NACME_CHALLENGE_TLS_ALPN_01;
+    const char *n = names;
+    for (size_t i = 0; t >= 0 && i < sizeof types; i++, n += strlen(n) + 1u) {
+        if (nacme_json_streq(&c->json, t, n)) return (nacme_challenge_type_t)types[i];
+    }
     return (nacme_challenge_type_t)0;
 }
 
@@ -483,7 +485,7 @@ int nacme_state_order(nacme_t *c)
         if (rc != NACME_OK) return rc;
         if (c->order_url != NACME_NOSTR) {
             NACME_LOG_INFO(c, "resuming order %s", nacme_str(c, c->order_url));
-            nacme_emit(c, NACME_EVENT_ORDER_RESUMED, nacme_str(c, c->order_url));
+            nacme_emit_ref(c, NACME_EVENT_ORDER_RESUMED, c->order_url);
             nacme_set_state(c, S_ORDER_FETCH);
         } else {
             /* newOrder may have been sent before a power loss: look for it first */
@@ -575,7 +577,7 @@ int nacme_state_order(nacme_t *c)
     case S_ORDER_WRITE:
         rc = nacme_store_write(c, NACME_OBJ_ORDER, name);
         if (rc != NACME_OK) return rc;
-        if (c->cursor == 1) nacme_emit(c, NACME_EVENT_ORDER_CREATED, nacme_str(c, c->order_url));
+        if (c->cursor == 1) nacme_emit_ref(c, NACME_EVENT_ORDER_CREATED, c->order_url);
         return follow_order(c);
 
     case S_ORDER_FETCH:
@@ -628,7 +630,7 @@ int nacme_state_order(nacme_t *c)
     case S_ANSWER:
         while (c->cursor < c->n_authz && (c->authz[c->cursor].flags & (AZ_SKIP | AZ_ANSWERED))) c->cursor++;
         if (c->cursor >= c->n_authz) {
-            nacme_emit(c, NACME_EVENT_CHALLENGES_ANSWERED, nacme_str(c, c->order_url));
+            nacme_emit_ref(c, NACME_EVENT_CHALLENGES_ANSWERED, c->order_url);
             c->poll_delay_ms = 0; /* a Retry-After of the last answer is honoured */
             return schedule_poll(c);
         }
@@ -677,7 +679,7 @@ int nacme_state_order(nacme_t *c)
         if (rc != NACME_OK) return rc;
         nacme_req_reserve_tail(c, 0);
         if ((rc = take_order(c)) != NACME_OK) return rc;
-        nacme_emit(c, NACME_EVENT_FINALIZED, nacme_str(c, c->order_url));
+        nacme_emit_ref(c, NACME_EVENT_FINALIZED, c->order_url);
         c->poll_delay_ms = 0;
         if (c->order_status == ST_VALID) {
             return nacme_set_state(c, S_CERT_DOWNLOAD);
