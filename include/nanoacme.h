@@ -182,6 +182,14 @@ typedef struct nacme_authz_slot {
  * The engine context. Allocate it (statically, on a task stack, anywhere);
  * every field is private. Its size is what `make size` reports as
  * "context: N bytes". Several contexts may run in one program.
+ *
+ * Field order is chosen for code size on Thumb-2: the most used fields
+ * (port, state bytes, the request sub-machine, storage) sit in the first
+ * 128 bytes, where 16-bit loads and stores reach them (bytes below 32), and
+ * the buffer starts below 4 KiB (one instruction for its address). The
+ * span from order_url to problem is cleared as one block when an operation
+ * starts (engine.c). Move fields only while measuring
+ * (scripts/core-size.sh).
  */
 typedef struct nacme {
     /* private */
