@@ -16,7 +16,7 @@
 /* Keep the names of meta.profiles as "\nname1\nname2\n" in the pool. */
 static int keep_profiles(nacme_t *c, int meta)
 {
-    int prof = nacme_json_get_typed(&c->json, meta, "profiles", NACME_JSON_OBJECT);
+    int prof = nacme_jget(c, meta, "profiles", NACME_JSON_OBJECT);
     if (prof < 0) return NACME_OK;
     char list[256];
     nacme_sb_t sb;
@@ -51,10 +51,10 @@ static int parse_directory(nacme_t *c)
             return NACME_ERR_DIRECTORY;
         }
     }
-    int meta = nacme_json_get_typed(&c->json, 0, "meta", NACME_JSON_OBJECT);
+    int meta = nacme_jget(c, 0, "meta", NACME_JSON_OBJECT);
     if (meta >= 0) {
-        c->tos_present = nacme_json_get_typed(&c->json, meta, "termsOfService", NACME_JSON_STRING) >= 0;
-        int ext = nacme_json_get_typed(&c->json, meta, "externalAccountRequired", NACME_JSON_TRUE);
+        c->tos_present = nacme_jget(c, meta, "termsOfService", NACME_JSON_STRING) >= 0;
+        int ext = nacme_jget(c, meta, "externalAccountRequired", NACME_JSON_TRUE);
         c->eab_required = ext >= 0;
         int rc = keep_profiles(c, meta);
         if (rc != NACME_OK) return rc;
@@ -131,14 +131,14 @@ static int read_account_object(nacme_t *c, size_t len)
     int rc = nacme_json_parse(&c->json, (const char *)c->buf, len);
     if (rc != NACME_OK) return NACME_ERR_STORAGE_CORRUPT;
     char url[NACME_URL_MAX + 1];
-    int t = nacme_json_get_typed(&c->json, 0, "url", NACME_JSON_STRING);
+    int t = nacme_jget(c, 0, "url", NACME_JSON_STRING);
     if (t < 0 || nacme_json_string(&c->json, t, url, sizeof url, NULL) != NACME_OK) {
         return NACME_ERR_STORAGE_CORRUPT;
     }
     c->account_url = nacme_str_add(c, url, strlen(url));
     if (c->account_url == NACME_NOSTR) return NACME_ERR_TOO_LARGE;
     (void)nacme_json_add_url(c, 0, "orders", &c->orders_url);
-    int nk = nacme_json_get_typed(&c->json, 0, "next_key", NACME_JSON_STRING);
+    int nk = nacme_jget(c, 0, "next_key", NACME_JSON_STRING);
     if (NACME_WITH_ACCOUNT_ADMIN && nk >= 0) {
         /* a key rollover was under way: find out whether the CA took the new key */
         size_t raw_len, der_len;
@@ -171,7 +171,7 @@ static int take_account(nacme_t *c)
     c->account_url = nacme_str_add(c, url, sb.len);
     if (c->account_url == NACME_NOSTR) return NACME_ERR_TOO_LARGE;
     if (c->req.body_len > 0 && nacme_json_type(&c->json, 0) == NACME_JSON_OBJECT) {
-        int st = nacme_json_get_typed(&c->json, 0, "status", NACME_JSON_STRING);
+        int st = nacme_jget(c, 0, "status", NACME_JSON_STRING);
         if (st >= 0 && !nacme_json_streq(&c->json, st, "valid")) {
             NACME_LOG_ERROR(c, "account not valid (deactivated?)");
             return NACME_ERR_ACCOUNT;

@@ -198,6 +198,8 @@ void nacme_str_drop_order(nacme_t *c);
 /* JSON writer members "key":"<absolute URL of ref>" and "key":"<base64url of data>". */
 void nacme_jw_url(const nacme_t *c, nacme_jw_t *w, const char *key, uint16_t ref);
 void nacme_jw_b64(nacme_jw_t *w, const char *key, const uint8_t *data, size_t len);
+/* nacme_json_get_typed() on the context's parsed document (one call site instead of 30). */
+int nacme_jget(const nacme_t *c, int obj, const char *key, nacme_json_type_t type);
 /*
  * A string member of a parsed JSON object into the pool (as a URL: must be
  * https; as text). NACME_ERR_JSON_MISSING / _TYPE when absent or not a

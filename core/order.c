@@ -20,7 +20,7 @@ int nacme_parse_status(const nacme_t *c, int obj)
 {
     /* ST_PENDING.. in order, NUL-separated */
     static const char names[] = "pending\0ready\0processing\0valid\0invalid\0deactivated\0expired\0revoked";
-    int t = nacme_json_get_typed(&c->json, obj, "status", NACME_JSON_STRING);
+    int t = nacme_jget(c, obj, "status", NACME_JSON_STRING);
     if (t < 0) return ST_UNKNOWN;
     const char *n = names;
     for (int st = ST_PENDING; st <= ST_REVOKED; st++) {
@@ -72,8 +72,8 @@ int nacme_id_find_name(const nacme_t *c, const char *v, size_t len, bool wildcar
 /* An identifier object {type, value}: index into the request, or -1. */
 static int json_identifier(const nacme_t *c, int obj, bool wildcard)
 {
-    int type = nacme_json_get_typed(&c->json, obj, "type", NACME_JSON_STRING);
-    int value = nacme_json_get_typed(&c->json, obj, "value", NACME_JSON_STRING);
+    int type = nacme_jget(c, obj, "type", NACME_JSON_STRING);
+    int value = nacme_jget(c, obj, "value", NACME_JSON_STRING);
     if (type < 0 || value < 0) return -1;
     bool ip = nacme_json_streq(&c->json, type, "ip");
     if (!ip && !nacme_json_streq(&c->json, type, "dns")) return -1;
@@ -91,7 +91,7 @@ static int json_identifier(const nacme_t *c, int obj, bool wildcard)
 /* The "identifiers" of object obj are exactly the requested ones. */
 static bool ids_match(const nacme_t *c, int obj)
 {
-    int ids = nacme_json_get_typed(&c->json, obj, "identifiers", NACME_JSON_ARRAY);
+    int ids = nacme_jget(c, obj, "identifiers", NACME_JSON_ARRAY);
     if (ids < 0 || nacme_json_count(&c->json, ids) != (int)R(c)->n_ids) return false;
     uint32_t seen = 0;
     for (int e = nacme_json_first(&c->json, ids); e >= 0; e = nacme_json_next(&c->json, ids, e)) {
@@ -122,11 +122,11 @@ static int take_order(nacme_t *c)
         return rc;
     }
     if (c->order_status == ST_INVALID) {
-        int err = nacme_json_get_typed(&c->json, 0, "error", NACME_JSON_OBJECT);
+        int err = nacme_jget(c, 0, "error", NACME_JSON_OBJECT);
         if (err >= 0) nacme_problem_type(c, err, c->problem.type, sizeof c->problem.type);
     }
     if (c->n_authz > 0) return NACME_OK; /* a poll: the authorizations are known */
-    int az = nacme_json_get_typed(&c->json, 0, "authorizations", NACME_JSON_ARRAY);
+    int az = nacme_jget(c, 0, "authorizations", NACME_JSON_ARRAY);
     if (az < 0) return az;
     int n = nacme_json_count(&c->json, az);
     if (n < 1 || n > NACME_MAX_IDENTIFIERS) return NACME_ERR_TOO_LARGE;
@@ -197,7 +197,7 @@ static int read_checkpoint(nacme_t *c, size_t len)
     nacme_json_init(&c->json, c->toks, NACME_JSON_TOKENS);
     if (nacme_json_parse(&c->json, (const char *)c->buf, len) != NACME_OK) return NACME_ERR_STORAGE_CORRUPT;
     if (!ids_match(c, 0)) return NACME_ERR_NOT_FOUND; /* another request's order: start afresh */
-    int k = nacme_json_get_typed(&c->json, 0, "key", NACME_JSON_STRING);
+    int k = nacme_jget(c, 0, "key", NACME_JSON_STRING);
     if (k < 0) return NACME_ERR_STORAGE_CORRUPT;
     size_t raw_len, der_len;
     const char *raw = nacme_json_raw(&c->json, k, &raw_len);
@@ -235,7 +235,7 @@ static nacme_challenge_type_t challenge_type(const nacme_t *c, int ch)
 {
     static const char names[] = "http-01\0dns-01\0tls-alpn-01";
     static const uint8_t types[] = {NACME_CHALLENGE_HTTP_01, NACME_CHALLENGE_DNS_01, NACME_CHALLENGE_TLS_ALPN_01};
-    int t = nacme_json_get_typed(&c->json, ch, "type", NACME_JSON_STRING);
+    int t = nacme_jget(c, ch, "type", NACME_JSON_STRING);
     const char *n = names;
     for (size_t i = 0; t >= 0 && i < sizeof types; i++, n += strlen(n) + 1u) {
         if (nacme_json_streq(&c->json, t, n)) return (nacme_challenge_type_t)types[i];
@@ -246,7 +246,7 @@ static nacme_challenge_type_t challenge_type(const nacme_t *c, int ch)
 /* Copy the problem of a failed challenge ("error") so the caller sees why. */
 static void challenge_problem(nacme_t *c, int ch, int id)
 {
-    int err = nacme_json_get_typed(&c->json, ch, "error", NACME_JSON_OBJECT);
+    int err = nacme_jget(c, ch, "error", NACME_JSON_OBJECT);
     if (err < 0) return;
     memset(&c->problem, 0, sizeof c->problem);
     c->problem.status = 403;
@@ -261,8 +261,8 @@ static void challenge_problem(nacme_t *c, int ch, int id)
 static int take_authz(nacme_t *c, nacme_authz_slot_t *s)
 {
     if (nacme_json_type(&c->json, 0) != NACME_JSON_OBJECT) return NACME_ERR_JSON_TYPE;
-    int ident = nacme_json_get_typed(&c->json, 0, "identifier", NACME_JSON_OBJECT);
-    bool wildcard = nacme_json_get_typed(&c->json, 0, "wildcard", NACME_JSON_TRUE) >= 0;
+    int ident = nacme_jget(c, 0, "identifier", NACME_JSON_OBJECT);
+    bool wildcard = nacme_jget(c, 0, "wildcard", NACME_JSON_TRUE) >= 0;
     int id = ident >= 0 ? json_identifier(c, ident, wildcard) : -1;
     if (id < 0) {
         NACME_LOG_ERROR(c, "authz: identifier not ordered");
@@ -270,7 +270,7 @@ static int take_authz(nacme_t *c, nacme_authz_slot_t *s)
     }
     s->id = (uint8_t)id;
     s->status = (uint8_t)nacme_parse_status(c, 0);
-    int chs = nacme_json_get_typed(&c->json, 0, "challenges", NACME_JSON_ARRAY);
+    int chs = nacme_jget(c, 0, "challenges", NACME_JSON_ARRAY);
     if (s->status == ST_VALID) {
         s->flags |= AZ_SKIP;
         NACME_LOG_INFO(c, "%s: already authorized", R(c)->ids[id].value);
@@ -498,7 +498,7 @@ int nacme_state_order(nacme_t *c)
         if (rc == NACME_PENDING) return rc;
         c->n_alternates = 0; /* the alternates array holds the candidates until the download */
         if (rc == NACME_OK) {
-            int list = nacme_json_get_typed(&c->json, 0, "orders", NACME_JSON_ARRAY);
+            int list = nacme_jget(c, 0, "orders", NACME_JSON_ARRAY);
             int n = list >= 0 ? nacme_json_count(&c->json, list) : 0;
             int skip = n > NACME_MAX_ALTERNATES ? n - NACME_MAX_ALTERNATES : 0; /* the newest are last */
             for (int e = list >= 0 ? nacme_json_first(&c->json, list) : -1; e >= 0;

@@ -64,7 +64,7 @@ static int64_t *state_time(nacme_t *c, size_t i)
 static int64_t json_i64(const nacme_t *c, const char *key)
 {
     int64_t v = 0;
-    int t = nacme_json_get_typed(&c->json, 0, key, NACME_JSON_NUMBER);
+    int t = nacme_jget(c, 0, key, NACME_JSON_NUMBER);
     if (t >= 0 && nacme_json_int(&c->json, t, &v) != NACME_OK) v = 0;
     return v;
 }
@@ -215,9 +215,9 @@ static int read_cert(nacme_t *c)
 /* An ARI answer: {"suggestedWindow":{"start":..,"end":..}}; draw our moment in it once. */
 static int take_ari(nacme_t *c, int64_t now)
 {
-    int w = nacme_json_get_typed(&c->json, 0, "suggestedWindow", NACME_JSON_OBJECT);
-    int ts = w >= 0 ? nacme_json_get_typed(&c->json, w, "start", NACME_JSON_STRING) : -1;
-    int te = w >= 0 ? nacme_json_get_typed(&c->json, w, "end", NACME_JSON_STRING) : -1;
+    int w = nacme_jget(c, 0, "suggestedWindow", NACME_JSON_OBJECT);
+    int ts = w >= 0 ? nacme_jget(c, w, "start", NACME_JSON_STRING) : -1;
+    int te = w >= 0 ? nacme_jget(c, w, "end", NACME_JSON_STRING) : -1;
     if (ts < 0 || te < 0) return NACME_ERR_JSON_MISSING;
     size_t ls, le;
     const char *s = nacme_json_raw(&c->json, ts, &ls);

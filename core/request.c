@@ -292,7 +292,7 @@ static void on_header(nacme_t *c, const nacme_http_event_t *ev)
 /* Copy a JSON string member into a fixed field (truncating), "" when absent. */
 void nacme_json_copy(const nacme_t *c, int obj, const char *key, char *out, size_t cap)
 {
-    int t = nacme_json_get_typed(&c->json, obj, key, NACME_JSON_STRING);
+    int t = nacme_jget(c, obj, key, NACME_JSON_STRING);
     out[0] = '\0';
     if (t < 0) return;
     size_t raw_len;
@@ -321,8 +321,8 @@ void nacme_problem_type(const nacme_t *c, int obj, char *out, size_t cap)
 /* Match a subproblem's identifier to the order's identifiers. */
 static uint8_t subproblem_id(const nacme_t *c, int sub)
 {
-    int id = nacme_json_get_typed(&c->json, sub, "identifier", NACME_JSON_OBJECT);
-    int v = id >= 0 ? nacme_json_get_typed(&c->json, id, "value", NACME_JSON_STRING) : -1;
+    int id = nacme_jget(c, sub, "identifier", NACME_JSON_OBJECT);
+    int v = id >= 0 ? nacme_jget(c, id, "value", NACME_JSON_STRING) : -1;
     if (v < 0 || c->order_req == NULL) return 0xffu;
     for (size_t i = 0; i < c->order_req->n_ids; i++) {
         if (nacme_json_streq(&c->json, v, c->order_req->ids[i].value)) return (uint8_t)i;
@@ -351,7 +351,7 @@ static void parse_problem(nacme_t *c, nacme_problem_t *p)
     nacme_json_copy(c, 0, "detail", p->detail, sizeof p->detail);
     nacme_json_copy(c, 0, "instance", p->instance, sizeof p->instance);
     if (p->instance[0] == '\0') memcpy(p->instance, tos, sizeof tos);
-    int subs = nacme_json_get_typed(&c->json, 0, "subproblems", NACME_JSON_ARRAY);
+    int subs = nacme_jget(c, 0, "subproblems", NACME_JSON_ARRAY);
     for (int s = subs >= 0 ? nacme_json_first(&c->json, subs) : -1;
          s >= 0 && p->n_sub < NACME_MAX_IDENTIFIERS; s = nacme_json_next(&c->json, subs, s)) {
         if (nacme_json_type(&c->json, s) != NACME_JSON_OBJECT) continue;

@@ -86,6 +86,11 @@ void nacme_str_drop_order(nacme_t *c)
     c->strings_len = c->strings_order_mark;
 }
 
+int nacme_jget(const nacme_t *c, int obj, const char *key, nacme_json_type_t type)
+{
+    return nacme_json_get_typed(&c->json, obj, key, type);
+}
+
 /* String token t (or an error from the lookup) into the pool, as a URL or as text. */
 static int take_string(nacme_t *c, int t, bool url, uint16_t *ref)
 {
@@ -107,10 +112,10 @@ int nacme_json_tok_url(nacme_t *c, int tok, uint16_t *ref)
 
 int nacme_json_add_url(nacme_t *c, int obj, const char *key, uint16_t *ref)
 {
-    return take_string(c, nacme_json_get_typed(&c->json, obj, key, NACME_JSON_STRING), true, ref);
+    return take_string(c, nacme_jget(c, obj, key, NACME_JSON_STRING), true, ref);
 }
 
 int nacme_json_add_str(nacme_t *c, int obj, const char *key, uint16_t *ref)
 {
-    return take_string(c, nacme_json_get_typed(&c->json, obj, key, NACME_JSON_STRING), false, ref);
+    return take_string(c, nacme_jget(c, obj, key, NACME_JSON_STRING), false, ref);
 }
