@@ -277,7 +277,7 @@ static int take_authz(nacme_t *c, nacme_authz_slot_t *s)
         return NACME_OK;
     }
     if (s->status != ST_PENDING) {
-        for (int e = chs >= 0 ? nacme_json_first(&c->json, chs) : -1; e >= 0; e = nacme_json_next(&c->json, chs, e)) {
+        for (int e = nacme_json_first(&c->json, chs); e >= 0; e = nacme_json_next(&c->json, chs, e)) {
             challenge_problem(c, e, id);
         }
         NACME_LOG_ERROR(c, "%s: authorization failed%s%s", R(c)->ids[id].value,
@@ -286,7 +286,7 @@ static int take_authz(nacme_t *c, nacme_authz_slot_t *s)
     }
     int best = -1;
     size_t best_rank = 0;
-    for (int e = chs >= 0 ? nacme_json_first(&c->json, chs) : -1; e >= 0; e = nacme_json_next(&c->json, chs, e)) {
+    for (int e = nacme_json_first(&c->json, chs); e >= 0; e = nacme_json_next(&c->json, chs, e)) {
         size_t rank;
         nacme_challenge_type_t t = challenge_type(c, e);
         if (t == 0 || !preferred(c, t, &rank)) continue;
@@ -501,7 +501,7 @@ int nacme_state_order(nacme_t *c)
             int list = nacme_jget(c, 0, "orders", NACME_JSON_ARRAY);
             int n = list >= 0 ? nacme_json_count(&c->json, list) : 0;
             int skip = n > NACME_MAX_ALTERNATES ? n - NACME_MAX_ALTERNATES : 0; /* the newest are last */
-            for (int e = list >= 0 ? nacme_json_first(&c->json, list) : -1; e >= 0;
+            for (int e = nacme_json_first(&c->json, list); e >= 0;
                  e = nacme_json_next(&c->json, list, e)) {
                 uint16_t ref;
                 if (skip-- > 0 || nacme_json_tok_url(c, e, &ref) != NACME_OK) continue;

@@ -352,7 +352,7 @@ static void parse_problem(nacme_t *c, nacme_problem_t *p)
     nacme_json_copy(c, 0, "instance", p->instance, sizeof p->instance);
     if (p->instance[0] == '\0') memcpy(p->instance, tos, sizeof tos);
     int subs = nacme_jget(c, 0, "subproblems", NACME_JSON_ARRAY);
-    for (int s = subs >= 0 ? nacme_json_first(&c->json, subs) : -1;
+    for (int s = nacme_json_first(&c->json, subs);
          s >= 0 && p->n_sub < NACME_MAX_IDENTIFIERS; s = nacme_json_next(&c->json, subs, s)) {
         if (nacme_json_type(&c->json, s) != NACME_JSON_OBJECT) continue;
         p->sub[p->n_sub].id = subproblem_id(c, s);
