@@ -69,7 +69,7 @@ int nacme_id_find_name(const nacme_t *c, const char *v, size_t len, bool wildcar
     return nacme_id_find(c, false, v, len, wildcard);
 }
 
-/* An identifier object {type, value}: index into the request, or -1. */
+/* An identifier object {type, value}: index into the request, or -1 (also for a non-object or negative obj). */
 static int json_identifier(const nacme_t *c, int obj, bool wildcard)
 {
     int type = nacme_jget(c, obj, "type", NACME_JSON_STRING);
@@ -95,7 +95,7 @@ static bool ids_match(const nacme_t *c, int obj)
     if (ids < 0 || nacme_json_count(&c->json, ids) != (int)R(c)->n_ids) return false;
     uint32_t seen = 0;
     for (int e = nacme_json_first(&c->json, ids); e >= 0; e = nacme_json_next(&c->json, ids, e)) {
-        int i = nacme_json_type(&c->json, e) == NACME_JSON_OBJECT ? json_identifier(c, e, false) : -1;
+        int i = json_identifier(c, e, false); /* -1 unless an identifier object */
         if (i < 0 || (seen & (1u << i))) return false;
         seen |= 1u << i;
     }
@@ -263,7 +263,7 @@ static int take_authz(nacme_t *c, nacme_authz_slot_t *s)
     if (nacme_json_type(&c->json, 0) != NACME_JSON_OBJECT) return NACME_ERR_JSON_TYPE;
     int ident = nacme_jget(c, 0, "identifier", NACME_JSON_OBJECT);
     bool wildcard = nacme_jget(c, 0, "wildcard", NACME_JSON_TRUE) >= 0;
-    int id = ident >= 0 ? json_identifier(c, ident, wildcard) : -1;
+    int id = json_identifier(c, ident, wildcard); /* -1 when ident is absent */
     if (id < 0) {
         NACME_LOG_ERROR(c, "authz: identifier not ordered");
         return NACME_ERR_AUTHZ_INVALID;

@@ -216,8 +216,8 @@ static int read_cert(nacme_t *c)
 static int take_ari(nacme_t *c, int64_t now)
 {
     int w = nacme_jget(c, 0, "suggestedWindow", NACME_JSON_OBJECT);
-    int ts = w >= 0 ? nacme_jget(c, w, "start", NACME_JSON_STRING) : -1;
-    int te = w >= 0 ? nacme_jget(c, w, "end", NACME_JSON_STRING) : -1;
+    int ts = nacme_jget(c, w, "start", NACME_JSON_STRING);
+    int te = nacme_jget(c, w, "end", NACME_JSON_STRING);
     if (ts < 0 || te < 0) return NACME_ERR_JSON_MISSING;
     size_t ls, le;
     const char *s = nacme_json_raw(&c->json, ts, &ls);

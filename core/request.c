@@ -322,7 +322,7 @@ void nacme_problem_type(const nacme_t *c, int obj, char *out, size_t cap)
 static uint8_t subproblem_id(const nacme_t *c, int sub)
 {
     int id = nacme_jget(c, sub, "identifier", NACME_JSON_OBJECT);
-    int v = id >= 0 ? nacme_jget(c, id, "value", NACME_JSON_STRING) : -1;
+    int v = nacme_jget(c, id, "value", NACME_JSON_STRING);
     if (v < 0 || c->order_req == NULL) return 0xffu;
     for (size_t i = 0; i < c->order_req->n_ids; i++) {
         if (nacme_json_streq(&c->json, v, c->order_req->ids[i].value)) return (uint8_t)i;
