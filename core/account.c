@@ -5,6 +5,7 @@
  * URL of a stored key), and the account operations: contact update,
  * deactivation and key rollover (RFC 8555 sections 7.3.2, 7.3.6, 7.3.5).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "engine.h"
@@ -15,7 +16,7 @@
 /* Keep the names of meta.profiles as "\nname1\nname2\n" in the pool. */
 static int keep_profiles(nacme_t *c, int meta)
 {
-    int prof = nacme_json_get_typed(&c->json, meta, "profiles", NACME_JSON_OBJECT);
+    int prof = nacme_jget(c, meta, "profiles", NACME_JSON_OBJECT);
     if (prof < 0) return NACME_OK;
     char list[256];
     nacme_sb_t sb;
@@ -36,26 +37,24 @@ static int keep_profiles(nacme_t *c, int meta)
 static int parse_directory(nacme_t *c)
 {
     if (nacme_json_type(&c->json, 0) != NACME_JSON_OBJECT) return NACME_ERR_DIRECTORY;
-    static const char *const required[] = {"newNonce", "newAccount", "newOrder"};
-    uint16_t *const req_refs[] = {&c->url_new_nonce, &c->url_new_account, &c->url_new_order};
-    for (size_t i = 0; i < NACME_ARRAY_LEN(required); i++) {
-        int rc = nacme_json_add_url(c, 0, required[i], req_refs[i]);
+    /* the first three are required; renewalInfo is read only with ARI */
+    static const char *const names[] = {"newNonce", "newAccount", "newOrder", "revokeCert", "keyChange",
+                                        "renewalInfo"};
+    static const uint16_t refs[] = {offsetof(nacme_t, url_new_nonce), offsetof(nacme_t, url_new_account),
+                                    offsetof(nacme_t, url_new_order),  offsetof(nacme_t, url_revoke),
+                                    offsetof(nacme_t, url_key_change), offsetof(nacme_t, url_renewal_info)};
+    for (size_t i = 0; i < NACME_ARRAY_LEN(names) - (NACME_WITH_ARI ? 0u : 1u); i++) {
+        int rc = nacme_json_add_url(c, 0, names[i], (uint16_t *)(void *)((char *)c + refs[i]));
         if (rc == NACME_ERR_TOO_LARGE) return rc;
-        if (rc != NACME_OK) {
-            NACME_LOG_ERROR(c, "directory: %s missing or not an https URL", required[i]);
+        if (rc != NACME_OK && i < 3u) {
+            NACME_LOG_ERROR(c, "directory: %s missing or not https", names[i]);
             return NACME_ERR_DIRECTORY;
         }
     }
-    static const char *const optional[] = {"revokeCert", "keyChange", "renewalInfo"};
-    uint16_t *const opt_refs[] = {&c->url_revoke, &c->url_key_change, &c->url_renewal_info};
-    for (size_t i = 0; i < NACME_ARRAY_LEN(optional) - (NACME_WITH_ARI ? 0u : 1u); i++) {
-        int rc = nacme_json_add_url(c, 0, optional[i], opt_refs[i]);
-        if (rc == NACME_ERR_TOO_LARGE) return rc;
-    }
-    int meta = nacme_json_get_typed(&c->json, 0, "meta", NACME_JSON_OBJECT);
+    int meta = nacme_jget(c, 0, "meta", NACME_JSON_OBJECT);
     if (meta >= 0) {
-        c->tos_present = nacme_json_get_typed(&c->json, meta, "termsOfService", NACME_JSON_STRING) >= 0;
-        int ext = nacme_json_get_typed(&c->json, meta, "externalAccountRequired", NACME_JSON_TRUE);
+        c->tos_present = nacme_jget(c, meta, "termsOfService", NACME_JSON_STRING) >= 0;
+        int ext = nacme_jget(c, meta, "externalAccountRequired", NACME_JSON_TRUE);
         c->eab_required = ext >= 0;
         int rc = keep_profiles(c, meta);
         if (rc != NACME_OK) return rc;
@@ -73,13 +72,12 @@ int nacme_state_directory(nacme_t *c)
         ref = nacme_url_add(c, url, strlen(url));
         if (ref == NACME_NOSTR) return NACME_ERR_TOO_LARGE;
     }
-    int rc = nacme_exchange(c, M_GET, ref, P_EMPTY, A_KID, B_JSON);
+    int rc = nacme_exchange(c, ref, P_EMPTY, RQ_HOW(M_GET, A_KID, B_JSON));
     if (rc != NACME_OK) return rc;
     c->strings_len = c->strings_order_mark; /* the directory URL itself is not kept */
     if (c->req.body_len == 0) return NACME_ERR_DIRECTORY;
     if ((rc = parse_directory(c)) != NACME_OK) return rc;
-    nacme_set_state(c, S_ACCT_KEY_READ);
-    return NACME_OK;
+    return nacme_set_state(c, S_ACCT_KEY_READ);
 }
 
 /* ---- account key and account ---------------------------------------------------- */
@@ -116,26 +114,9 @@ static int write_account_object(nacme_t *c, bool with_next_key)
     nacme_sb_init(&sb, (char *)c->buf, der_off);
     nacme_jw_init(&w, &sb);
     nacme_jw_object_begin(&w);
-    nacme_jw_key(&w, "url");
-    nacme_jw_string(&w, nacme_str(c, c->account_url));
-    if (c->orders_url != NACME_NOSTR) {
-        nacme_jw_key(&w, "orders");
-        nacme_jw_raw_begin(&w);
-        nacme_sb_putc(&sb, '"');
-        nacme_url_write(c, &sb, c->orders_url);
-        nacme_sb_putc(&sb, '"');
-        nacme_jw_raw_end(&w);
-    }
-    if (with_next_key) {
-        nacme_jw_key(&w, "next_key");
-        nacme_jw_raw_begin(&w);
-        nacme_sb_putc(&sb, '"');
-        nacme_sb_b64_begin(&sb);
-        nacme_sb_put(&sb, c->buf + der_off, der_len);
-        nacme_sb_b64_end(&sb);
-        nacme_sb_putc(&sb, '"');
-        nacme_jw_raw_end(&w);
-    }
+    nacme_jw_key_string(&w, "url", nacme_str(c, c->account_url));
+    if (c->orders_url != NACME_NOSTR) nacme_jw_url(c, &w, "orders", c->orders_url);
+    if (with_next_key) nacme_jw_b64(&w, "next_key", c->buf + der_off, der_len);
     nacme_jw_object_end(&w);
     int rc = nacme_jw_finish(&w);
     memset(c->buf + der_off, 0, der_len); /* no key material left behind */
@@ -150,14 +131,14 @@ static int read_account_object(nacme_t *c, size_t len)
     int rc = nacme_json_parse(&c->json, (const char *)c->buf, len);
     if (rc != NACME_OK) return NACME_ERR_STORAGE_CORRUPT;
     char url[NACME_URL_MAX + 1];
-    int t = nacme_json_get_typed(&c->json, 0, "url", NACME_JSON_STRING);
+    int t = nacme_jget(c, 0, "url", NACME_JSON_STRING);
     if (t < 0 || nacme_json_string(&c->json, t, url, sizeof url, NULL) != NACME_OK) {
         return NACME_ERR_STORAGE_CORRUPT;
     }
     c->account_url = nacme_str_add(c, url, strlen(url));
     if (c->account_url == NACME_NOSTR) return NACME_ERR_TOO_LARGE;
     (void)nacme_json_add_url(c, 0, "orders", &c->orders_url);
-    int nk = nacme_json_get_typed(&c->json, 0, "next_key", NACME_JSON_STRING);
+    int nk = nacme_jget(c, 0, "next_key", NACME_JSON_STRING);
     if (NACME_WITH_ACCOUNT_ADMIN && nk >= 0) {
         /* a key rollover was under way: find out whether the CA took the new key */
         size_t raw_len, der_len;
@@ -174,7 +155,7 @@ static int read_account_object(nacme_t *c, size_t len)
 
 static int post_new_account(nacme_t *c, uint8_t payload, uint8_t auth)
 {
-    return nacme_exchange(c, M_POST, c->url_new_account, payload, auth, B_JSON);
+    return nacme_exchange(c, c->url_new_account, payload, RQ_HOW(M_POST, auth, B_JSON));
 }
 
 /* Keep the account URL and orders URL of a newAccount answer. */
@@ -190,9 +171,9 @@ static int take_account(nacme_t *c)
     c->account_url = nacme_str_add(c, url, sb.len);
     if (c->account_url == NACME_NOSTR) return NACME_ERR_TOO_LARGE;
     if (c->req.body_len > 0 && nacme_json_type(&c->json, 0) == NACME_JSON_OBJECT) {
-        int st = nacme_json_get_typed(&c->json, 0, "status", NACME_JSON_STRING);
+        int st = nacme_jget(c, 0, "status", NACME_JSON_STRING);
         if (st >= 0 && !nacme_json_streq(&c->json, st, "valid")) {
-            NACME_LOG_ERROR(c, "the account is not valid (deactivated or revoked)");
+            NACME_LOG_ERROR(c, "account not valid (deactivated?)");
             return NACME_ERR_ACCOUNT;
         }
         (void)nacme_json_add_url(c, 0, "orders", &c->orders_url);
@@ -213,49 +194,43 @@ int nacme_state_account(nacme_t *c)
     int rc;
     switch (c->state) {
     case S_ACCT_KEY_READ:
-        rc = nacme_store_read(c, NACME_OBJ_ACCOUNT_KEY, scope, c->buf, NACME_BUF_SIZE, &len);
+        rc = nacme_store_load(c, NACME_OBJ_ACCOUNT_KEY, scope, &len);
         if (rc == NACME_ERR_NOT_FOUND) {
-            nacme_set_state(c, S_ACCT_KEY_GEN);
-            return NACME_OK;
+            return nacme_set_state(c, S_ACCT_KEY_GEN);
         }
         if (rc != NACME_OK) return rc;
         rc = cr->key_import(cr->ctx, c->buf, len, &c->account_key);
         memset(c->buf, 0, len);
         if (rc != NACME_OK) {
-            NACME_LOG_ERROR(c, "stored account key of %s cannot be used", scope);
+            NACME_LOG_ERROR(c, "account key of %s unusable", scope);
             return rc;
         }
         if ((rc = account_key_ready(c)) != NACME_OK) return rc;
-        nacme_set_state(c, S_ACCT_READ);
-        return NACME_OK;
+        return nacme_set_state(c, S_ACCT_READ);
 
     case S_ACCT_KEY_GEN:
         rc = cr->key_generate(cr->ctx, &c->account_key);
-        if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
-        if (rc != NACME_OK) return rc;
+        if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
         if ((rc = account_key_ready(c)) != NACME_OK) return rc;
         if ((rc = export_key(c, c->account_key)) != NACME_OK) return rc;
         NACME_LOG_INFO(c, "new account key generated");
-        nacme_set_state(c, S_ACCT_KEY_WRITE);
-        return NACME_OK;
+        return nacme_set_state(c, S_ACCT_KEY_WRITE);
 
     case S_ACCT_KEY_WRITE:
-        rc = nacme_store_write(c, NACME_OBJ_ACCOUNT_KEY, scope, c->buf, c->data_len);
+        rc = nacme_store_write(c, NACME_OBJ_ACCOUNT_KEY, scope);
         if (rc != NACME_OK) return rc;
         memset(c->buf, 0, c->data_len);
         nacme_set_state(c, S_ACCT_NEW); /* a new key has no account yet */
         return NACME_OK;
 
     case S_ACCT_READ:
-        rc = nacme_store_read(c, NACME_OBJ_ACCOUNT, scope, c->buf, NACME_BUF_SIZE, &len);
+        rc = nacme_store_load(c, NACME_OBJ_ACCOUNT, scope, &len);
         if (rc == NACME_ERR_NOT_FOUND) {
-            nacme_set_state(c, S_ACCT_LOOKUP);
-            return NACME_OK;
+            return nacme_set_state(c, S_ACCT_LOOKUP);
         }
         if (rc != NACME_OK) return rc;
         if ((rc = read_account_object(c, len)) != NACME_OK) return rc;
-        nacme_set_state(c, c->roll_recover ? S_ACCT_LOOKUP : S_ACCT_READY);
-        return NACME_OK;
+        return nacme_set_state(c, c->roll_recover ? S_ACCT_LOOKUP : S_ACCT_READY);
 
     case S_ACCT_LOOKUP:
         /* onlyReturnExisting: signed by the stored key, or by the rollover's new key */
@@ -271,15 +246,13 @@ int nacme_state_account(nacme_t *c)
                 nacme_set_state(c, S_ACCT_WRITE);
                 return write_account_object(c, false);
             }
-            nacme_set_state(c, S_ACCT_NEW);
-            return NACME_OK;
+            return nacme_set_state(c, S_ACCT_NEW);
         }
         if (rc != NACME_OK) return rc;
         if (c->roll_recover) {
             /* the CA knows the new key: the rollover happened; finish it */
             NACME_LOG_INFO(c, "completing an interrupted key rollover");
-            nacme_set_state(c, S_ROLL_KEY_WRITE);
-            return NACME_OK;
+            return nacme_set_state(c, S_ROLL_KEY_WRITE);
         }
         if ((rc = take_account(c)) != NACME_OK) return rc;
         NACME_LOG_INFO(c, "account recovered from its key: %s", nacme_str(c, c->account_url));
@@ -289,12 +262,12 @@ int nacme_state_account(nacme_t *c)
     case S_ACCT_NEW:
         if (c->cursor_req == 0) {
             if (c->tos_present && !c->cfg->agree_tos) {
-                NACME_LOG_ERROR(c, "the CA has terms of service; agreeing is required to create an account");
+                NACME_LOG_ERROR(c, "CA terms of service not agreed");
                 return NACME_ERR_TOS_REQUIRED;
             }
             bool eab = NACME_WITH_EAB && c->cfg->eab_kid != NULL && c->cfg->eab_hmac_key != NULL;
             if (c->eab_required && !eab) {
-                NACME_LOG_ERROR(c, "the CA requires external account binding; none configured");
+                NACME_LOG_ERROR(c, "CA requires external account binding");
                 return NACME_ERR_EAB_REQUIRED;
             }
             if (eab && (rc = nacme_eab_prepare(c)) != NACME_OK) return rc;
@@ -308,11 +281,10 @@ int nacme_state_account(nacme_t *c)
         return write_account_object(c, false);
 
     case S_ACCT_WRITE:
-        rc = nacme_store_write(c, NACME_OBJ_ACCOUNT, scope, c->buf, c->data_len);
+        rc = nacme_store_write(c, NACME_OBJ_ACCOUNT, scope);
         if (rc != NACME_OK) return rc;
-        if (c->acct_created) nacme_emit(c, NACME_EVENT_ACCOUNT_CREATED, nacme_str(c, c->account_url));
-        nacme_set_state(c, S_ACCT_READY);
-        return NACME_OK;
+        if (c->acct_created) nacme_emit_ref(c, NACME_EVENT_ACCOUNT_CREATED, c->account_url);
+        return nacme_set_state(c, S_ACCT_READY);
 
     default:
         return NACME_ERR_INTERNAL;
@@ -328,7 +300,7 @@ int nacme_eab_prepare(nacme_t *c)
     const char *k = c->cfg->eab_hmac_key;
     int rc = nacme_b64url_decode(k, strlen(k), key, sizeof key, &key_len);
     if (rc != NACME_OK) {
-        NACME_LOG_ERROR(c, "the EAB HMAC key is not base64url (or longer than 128 bytes)");
+        NACME_LOG_ERROR(c, "EAB key: not base64url or > 128 bytes");
         return rc;
     }
     char url[NACME_URL_MAX + 1];
@@ -362,8 +334,7 @@ static void keychange_payload(void *ctx, nacme_sb_t *sb)
     nacme_jw_t w;
     nacme_jw_init(&w, sb);
     nacme_jw_object_begin(&w);
-    nacme_jw_key(&w, "account");
-    nacme_jw_string(&w, nacme_str(c, c->account_url));
+    nacme_jw_key_string(&w, "account", nacme_str(c, c->account_url));
     nacme_jw_key(&w, "oldKey");
     nacme_jw_raw_begin(&w);
     nacme_jwk_write(sb, c->account_xy);
@@ -449,31 +420,25 @@ int nacme_state_account_ops(nacme_t *c)
     case S_ROLL_KEY_GEN:
         if (c->url_key_change == NACME_NOSTR) return NACME_ERR_DIRECTORY;
         rc = cr->key_generate(cr->ctx, &c->new_key);
-        if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
-        if (rc != NACME_OK) return rc;
+        if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
         /* the new key is stored before the CA learns of it (see read_account_object) */
         if ((rc = write_account_object(c, true)) != NACME_OK) return rc;
-        nacme_set_state(c, S_ROLL_INTENT_WRITE);
-        return NACME_OK;
+        return nacme_set_state(c, S_ROLL_INTENT_WRITE);
 
     case S_ROLL_INTENT_WRITE:
-        rc = nacme_store_write(c, NACME_OBJ_ACCOUNT, scope, c->buf, c->data_len);
+        rc = nacme_store_write(c, NACME_OBJ_ACCOUNT, scope);
         if (rc != NACME_OK) return rc;
-        nacme_set_state(c, S_ROLL_SIGN);
-        return NACME_OK;
+        return nacme_set_state(c, S_ROLL_SIGN);
 
     case S_ROLL_SIGN:
         rc = sign_keychange(c);
-        if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
-        if (rc != NACME_OK) return rc;
-        nacme_set_state(c, S_ROLL_POST);
-        return NACME_OK;
+        if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
+        return nacme_set_state(c, S_ROLL_POST);
 
     case S_ROLL_POST:
-        rc = nacme_exchange(c, M_POST, c->url_key_change, P_KEY_CHANGE, A_KID, B_JSON);
+        rc = nacme_exchange(c, c->url_key_change, P_KEY_CHANGE, RQ_HOW(M_POST, A_KID, B_JSON));
         if (rc != NACME_OK) return rc;
-        nacme_set_state(c, S_ROLL_KEY_WRITE);
-        return NACME_OK;
+        return nacme_set_state(c, S_ROLL_KEY_WRITE);
 
     case S_ROLL_KEY_WRITE:
         if (c->cursor == 0) {
@@ -483,7 +448,7 @@ int nacme_state_account_ops(nacme_t *c)
             }
             c->cursor = 1;
         }
-        rc = nacme_store_write(c, NACME_OBJ_ACCOUNT_KEY, scope, c->buf, c->data_len);
+        rc = nacme_store_write(c, NACME_OBJ_ACCOUNT_KEY, scope);
         if (rc != NACME_OK) return rc;
         memset(c->buf, 0, c->data_len);
         /* the new key is the account key from now on */
@@ -492,11 +457,10 @@ int nacme_state_account_ops(nacme_t *c)
         c->new_key.id = 0;
         if ((rc = account_key_ready(c)) != NACME_OK) return rc;
         if ((rc = write_account_object(c, false)) != NACME_OK) return rc;
-        nacme_set_state(c, S_ROLL_ACCT_WRITE);
-        return NACME_OK;
+        return nacme_set_state(c, S_ROLL_ACCT_WRITE);
 
     case S_ROLL_ACCT_WRITE:
-        rc = nacme_store_write(c, NACME_OBJ_ACCOUNT, scope, c->buf, c->data_len);
+        rc = nacme_store_write(c, NACME_OBJ_ACCOUNT, scope);
         if (rc != NACME_OK) return rc;
         if (c->roll_recover) {
             c->roll_recover = false;
@@ -504,20 +468,18 @@ int nacme_state_account_ops(nacme_t *c)
             return NACME_OK;
         }
         NACME_LOG_INFO(c, "account key rolled over");
-        nacme_emit(c, NACME_EVENT_KEY_ROLLED_OVER, nacme_str(c, c->account_url));
-        nacme_set_state(c, S_FINISHED);
-        return NACME_OK;
+        nacme_emit_ref(c, NACME_EVENT_KEY_ROLLED_OVER, c->account_url);
+        return nacme_set_state(c, S_FINISHED);
 
     case S_ACCT_POST:
         if (c->cursor == 0) {
-            rc = nacme_exchange(c, M_POST, c->account_url,
-                                c->op == OP_UPDATE ? P_ACCOUNT_UPDATE : P_DEACTIVATE, A_KID, B_JSON);
+            rc = nacme_exchange(c, c->account_url, c->op == OP_UPDATE ? P_ACCOUNT_UPDATE : P_DEACTIVATE,
+                                RQ_HOW(M_POST, A_KID, B_JSON));
             if (rc != NACME_OK) return rc;
             if (c->op == OP_UPDATE) {
                 NACME_LOG_INFO(c, "account contact updated");
-                nacme_emit(c, NACME_EVENT_ACCOUNT_UPDATED, nacme_str(c, c->account_url));
-                nacme_set_state(c, S_FINISHED);
-                return NACME_OK;
+                nacme_emit_ref(c, NACME_EVENT_ACCOUNT_UPDATED, c->account_url);
+                return nacme_set_state(c, S_FINISHED);
             }
             NACME_LOG_INFO(c, "account deactivated: %s", nacme_str(c, c->account_url));
             c->cursor = 2;
@@ -528,12 +490,11 @@ int nacme_state_account_ops(nacme_t *c)
             c->cursor = 3;
         }
         if ((rc = nacme_store_remove(c, NACME_OBJ_ACCOUNT_KEY, scope)) != NACME_OK) return rc;
-        nacme_emit(c, NACME_EVENT_ACCOUNT_DEACTIVATED, nacme_str(c, c->account_url));
+        nacme_emit_ref(c, NACME_EVENT_ACCOUNT_DEACTIVATED, c->account_url);
         cr->key_release(cr->ctx, c->account_key);
         c->account_key.id = 0;
         c->account_url = NACME_NOSTR;
-        nacme_set_state(c, S_FINISHED);
-        return NACME_OK;
+        return nacme_set_state(c, S_FINISHED);
 
     default:
         return NACME_ERR_INTERNAL;

@@ -18,36 +18,29 @@ size_t nacme_b64_encoded_len(size_t n)
     return ((n + 2u) / 3u) * 4u;
 }
 
-static int encode(const char *alphabet, int pad, const uint8_t *in, size_t n, char *out,
-                  size_t cap, size_t *out_len)
+size_t nacme_b64_group(const uint8_t *g, size_t n, char *out, int url)
 {
-    size_t need = pad ? nacme_b64_encoded_len(n) : nacme_b64url_encoded_len(n);
+    const char *alphabet = url ? url_alphabet : std_alphabet;
+    uint32_t v = ((uint32_t)g[0] << 16) | ((uint32_t)(n > 1 ? g[1] : 0) << 8) | (n > 2 ? g[2] : 0);
+    out[0] = alphabet[(v >> 18) & 63u];
+    out[1] = alphabet[(v >> 12) & 63u];
+    if (n == 1) return 2;
+    out[2] = alphabet[(v >> 6) & 63u];
+    if (n == 2) return 3;
+    out[3] = alphabet[v & 63u];
+    return 4;
+}
+
+static int encode(int url, const uint8_t *in, size_t n, char *out, size_t cap, size_t *out_len)
+{
+    size_t need = url ? nacme_b64url_encoded_len(n) : nacme_b64_encoded_len(n);
     if ((in == NULL && n > 0) || out == NULL) return NACME_ERR_ARG;
     if (need > cap) return NACME_ERR_TOO_LARGE;
     size_t o = 0;
-    size_t i = 0;
-    for (; i + 3u <= n; i += 3u) {
-        uint32_t v = ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8) | in[i + 2];
-        out[o++] = alphabet[(v >> 18) & 63u];
-        out[o++] = alphabet[(v >> 12) & 63u];
-        out[o++] = alphabet[(v >> 6) & 63u];
-        out[o++] = alphabet[v & 63u];
+    for (size_t i = 0; i < n; i += 3u) {
+        o += nacme_b64_group(in + i, n - i < 3u ? n - i : 3u, out + o, url);
     }
-    if (n - i == 1u) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        out[o++] = alphabet[(v >> 18) & 63u];
-        out[o++] = alphabet[(v >> 12) & 63u];
-        if (pad) {
-            out[o++] = '=';
-            out[o++] = '=';
-        }
-    } else if (n - i == 2u) {
-        uint32_t v = ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8);
-        out[o++] = alphabet[(v >> 18) & 63u];
-        out[o++] = alphabet[(v >> 12) & 63u];
-        out[o++] = alphabet[(v >> 6) & 63u];
-        if (pad) out[o++] = '=';
-    }
+    while (!url && (o & 3u)) out[o++] = '='; /* standard base64 pads the last group */
     if (o < cap) out[o] = '\0';
     if (out_len) *out_len = o;
     return NACME_OK;
@@ -55,12 +48,12 @@ static int encode(const char *alphabet, int pad, const uint8_t *in, size_t n, ch
 
 int nacme_b64url_encode(const uint8_t *in, size_t n, char *out, size_t cap, size_t *out_len)
 {
-    return encode(url_alphabet, 0, in, n, out, cap, out_len);
+    return encode(1, in, n, out, cap, out_len);
 }
 
 int nacme_b64_encode(const uint8_t *in, size_t n, char *out, size_t cap, size_t *out_len)
 {
-    return encode(std_alphabet, 1, in, n, out, cap, out_len);
+    return encode(0, in, n, out, cap, out_len);
 }
 
 int nacme_b64_value(char c, int url)

@@ -29,21 +29,9 @@ static int sha256(nacme_t *c, const uint8_t *data, size_t len, uint8_t out[32])
 /* Is (type, value) of a SAN one of the ordered identifiers? Index or -1. */
 static int san_index(const nacme_t *c, const nacme_x509_name_t *n)
 {
-    const nacme_order_req_t *r = c->order_req;
-    for (size_t i = 0; i < r->n_ids; i++) {
-        const char *v = r->ids[i].value;
-        size_t vl = strlen(v);
-        if (n->type == NACME_X509_IP && r->ids[i].type == NACME_ID_IP) {
-            uint8_t ip[16];
-            size_t ip_len;
-            if (nacme_ip_parse(v, vl, ip, &ip_len) == NACME_OK && ip_len == n->len && memcmp(ip, n->value, ip_len) == 0) {
-                return (int)i;
-            }
-        } else if (n->type == NACME_X509_DNS && r->ids[i].type == NACME_ID_DNS) {
-            if (vl == n->len && nacme_memeq_ci(v, (const char *)n->value, vl)) return (int)i;
-        }
-    }
-    return -1;
+    const char *v = (const char *)n->value;
+    if (n->type == NACME_X509_IP) return nacme_id_find(c, true, v, n->len, false);
+    return n->type == NACME_X509_DNS ? nacme_id_find_name(c, v, n->len, false) : -1;
 }
 
 /* The leaf: our key, exactly our identifiers, valid now. */
@@ -54,7 +42,7 @@ static int check_leaf(nacme_t *c, const nacme_x509_t *x)
     int rc = cr->key_public(cr->ctx, c->cert_key, ours);
     if (rc != NACME_OK) return rc;
     if (nacme_x509_ec_point(x, theirs) != NACME_OK || memcmp(ours, theirs, 64) != 0) {
-        NACME_LOG_ERROR(c, "the issued certificate does not carry our key");
+        NACME_LOG_ERROR(c, "cert: not our key");
         return NACME_ERR_CERT_MISMATCH;
     }
     uint32_t seen = 0;
@@ -63,20 +51,20 @@ static int check_leaf(nacme_t *c, const nacme_x509_t *x)
     for (unsigned guard = 0; guard < 256u && (rc = nacme_x509_san_next(x, &pos, &n)) == NACME_OK; guard++) {
         int i = san_index(c, &n);
         if (i < 0) {
-            NACME_LOG_ERROR(c, "the issued certificate names an identifier we did not order");
+            NACME_LOG_ERROR(c, "cert: identifier not ordered");
             return NACME_ERR_CERT_MISMATCH;
         }
         seen |= 1u << i;
     }
     if (rc != NACME_ERR_NOT_FOUND) return rc;
     if (seen != (1u << c->order_req->n_ids) - 1u) {
-        NACME_LOG_ERROR(c, "the issued certificate lacks an ordered identifier");
+        NACME_LOG_ERROR(c, "cert: ordered identifier missing");
         return NACME_ERR_CERT_MISMATCH;
     }
     int64_t now;
     if ((rc = nacme_unix_now(c, &now)) != NACME_OK) return rc;
     if (x->not_before > now + CLOCK_SKEW_S || x->not_after <= now) {
-        NACME_LOG_ERROR(c, "the issued certificate is not valid now");
+        NACME_LOG_ERROR(c, "cert: not valid now");
         return NACME_ERR_CERT_VALIDITY;
     }
     nacme_renew_input_t in;
@@ -103,7 +91,7 @@ static int check_block(nacme_t *c)
         /* each certificate must be the issuer of the one before it */
         if ((rc = sha256(c, x.subject.ptr, x.subject.len, h)) != NACME_OK) return rc;
         if (memcmp(h, c->issuer_hash, 32) != 0) {
-            NACME_LOG_ERROR(c, "certificate %u of the chain does not issue the one before it", s->blocks);
+            NACME_LOG_ERROR(c, "chain: cert %u is not the issuer", s->blocks);
             return NACME_ERR_CHAIN;
         }
     }
@@ -133,8 +121,7 @@ int nacme_cert_stream_data(nacme_t *c, const uint8_t *data, size_t len)
     int rc;
     if ((c->cert_flags & CF_STARTED) == 0) {
         rc = st->begin(st->ctx, NACME_OBJ_CERT, nacme_cert_name(c));
-        if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
-        if (rc != NACME_OK) return rc;
+        if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
         c->cert_flags |= CF_STARTED;
     }
     if ((c->cert_flags & CF_KEY_WRITTEN) == 0) {
@@ -144,13 +131,11 @@ int nacme_cert_stream_data(nacme_t *c, const uint8_t *data, size_t len)
         rc = cr->key_export(cr->ctx, c->cert_key, NACME_KEY_SEC1_PEM, c->buf, NACME_CERT_DER_MAX, &klen);
         if (rc == NACME_OK) rc = st->append(st->ctx, c->buf, klen);
         memset(c->buf, 0, NACME_CERT_DER_MAX);
-        if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
-        if (rc != NACME_OK) return rc;
+        if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
         c->cert_flags |= CF_KEY_WRITTEN;
     }
     rc = st->append(st->ctx, data, len);
-    if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
-    if (rc != NACME_OK) return rc;
+    if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
     /* now check what arrived, certificate by certificate */
     size_t off = 0;
     for (unsigned guard = 0; guard < 64u && off < len; guard++) {
@@ -167,7 +152,7 @@ int nacme_cert_stream_data(nacme_t *c, const uint8_t *data, size_t len)
 int nacme_cert_stream_end(nacme_t *c)
 {
     if (nacme_pem_splitter_finish(&c->pem) != NACME_OK || (c->cert_flags & CF_LEAF_OK) == 0) {
-        NACME_LOG_ERROR(c, "the certificate chain is empty or truncated");
+        NACME_LOG_ERROR(c, "chain empty or truncated");
         return NACME_ERR_CHAIN;
     }
     return NACME_OK;
@@ -186,7 +171,7 @@ int nacme_state_cert(nacme_t *c)
     switch (c->state) {
     case S_CERT_DOWNLOAD:
         if (c->cursor_req == 0 && c->alt_index == 0 && (c->cert_flags & CF_LAST) == 0) c->n_alternates = 0;
-        rc = nacme_exchange(c, M_POST, download_url(c), P_EMPTY, A_KID, B_PEM_TO_STORAGE);
+        rc = nacme_exchange(c, download_url(c), P_EMPTY, RQ_HOW(M_POST, A_KID, B_PEM_TO_STORAGE));
         if (rc != NACME_OK) return rc;
         if (NACME_WITH_PREFERRED_CHAIN && c->order_req->preferred_chain != NULL &&
             (c->cert_flags & (CF_ISSUER_MATCH | CF_LAST)) == 0) {
@@ -196,18 +181,17 @@ int nacme_state_cert(nacme_t *c)
                 NACME_LOG_INFO(c, "chain does not end at %s: trying alternate %u", c->order_req->preferred_chain,
                                (unsigned)c->alt_index);
             } else {
-                NACME_LOG_WARN(c, "no chain ends at %s: keeping the default chain", c->order_req->preferred_chain);
+                NACME_LOG_WARN(c, "no chain ends at %s: default kept", c->order_req->preferred_chain);
                 c->alt_index = 0;
                 c->cert_flags |= CF_LAST;
             }
             return NACME_OK; /* download again */
         }
-        nacme_set_state(c, S_CERT_COMMIT);
-        return NACME_OK;
+        return nacme_set_state(c, S_CERT_COMMIT);
 
     case S_CERT_COMMIT:
         rc = c->port->storage.commit(c->port->storage.ctx);
-        if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
+        if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
         if (rc != NACME_OK) {
             nacme_cert_abort(c);
             return rc;
@@ -217,8 +201,7 @@ int nacme_state_cert(nacme_t *c)
         c->result.not_after = c->leaf_not_after;
         NACME_LOG_INFO(c, "certificate for %s installed", nacme_cert_name(c));
         nacme_emit(c, NACME_EVENT_CERT_INSTALLED, nacme_cert_name(c));
-        nacme_set_state(c, S_ORDER_REMOVE);
-        return NACME_OK;
+        return nacme_set_state(c, S_ORDER_REMOVE);
 
     case S_ORDER_REMOVE:
         rc = nacme_store_remove(c, NACME_OBJ_ORDER, nacme_cert_name(c));
@@ -227,20 +210,18 @@ int nacme_state_cert(nacme_t *c)
         c->failures = 0;
         c->next_attempt = 0;
         c->ari_moment = c->ari_start = c->ari_end = c->ari_next_check = 0;
-        nacme_set_state(c, S_STATE_WRITE);
-        return NACME_OK;
+        return nacme_set_state(c, S_STATE_WRITE);
 
     case S_REVOKE_POST:
         if (!NACME_WITH_REVOKE) return NACME_ERR_UNSUPPORTED;
         if (c->cursor_req == 0 && c->url_revoke == NACME_NOSTR) return NACME_ERR_DIRECTORY;
-        rc = nacme_exchange(c, M_POST, c->url_revoke, P_REVOKE, c->revoke_with_cert_key ? A_JWK_CERT : A_KID,
-                            B_JSON);
+        rc = nacme_exchange(c, c->url_revoke, P_REVOKE,
+                            RQ_HOW(M_POST, c->revoke_with_cert_key ? A_JWK_CERT : A_KID, B_JSON));
         if (rc != NACME_OK) return rc;
         nacme_req_reserve_tail(c, 0);
         NACME_LOG_INFO(c, "certificate of %s revoked", c->revoke_name);
         nacme_emit(c, NACME_EVENT_REVOKED, c->revoke_name);
-        nacme_set_state(c, S_FINISHED);
-        return NACME_OK;
+        return nacme_set_state(c, S_FINISHED);
 
     default:
         return NACME_ERR_INTERNAL;
@@ -253,14 +234,7 @@ void nacme_write_cert_payload(nacme_t *c, nacme_sb_t *sb)
     nacme_jw_t w;
     nacme_jw_init(&w, sb);
     nacme_jw_object_begin(&w);
-    nacme_jw_key(&w, "certificate");
-    nacme_jw_raw_begin(&w);
-    nacme_sb_putc(sb, '"');
-    nacme_sb_b64_begin(sb);
-    nacme_sb_put(sb, c->buf + NACME_BUF_SIZE - nacme_req_tail(c), nacme_req_tail(c));
-    nacme_sb_b64_end(sb);
-    nacme_sb_putc(sb, '"');
-    nacme_jw_raw_end(&w);
+    nacme_jw_b64(&w, "certificate", c->buf + NACME_BUF_SIZE - nacme_req_tail(c), nacme_req_tail(c));
     if (c->revoke_reason >= 0) {
         nacme_jw_key(&w, "reason");
         nacme_jw_int(&w, c->revoke_reason);

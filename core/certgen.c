@@ -10,11 +10,11 @@
 #include "nacme_time.h"
 #include "x509_write.h"
 
-static const uint8_t oid_ec_public_key[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
-static const uint8_t oid_prime256v1[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 static const uint8_t oid_ecdsa_sha256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
-static const uint8_t oid_common_name[] = {0x55, 0x04, 0x03};
+const uint8_t nacme_oid_common_name[3] = {0x55, 0x04, 0x03};
 const uint8_t nacme_oid_subject_alt_name[3] = {0x55, 0x1d, 0x11};
+const uint8_t nacme_oid_ec_public_key[7] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
+const uint8_t nacme_oid_prime256v1[8] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 static const uint8_t oid_extension_request[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x0e};
 
 void nacme_der_p256_spki(nacme_der_t *d, const uint8_t xy[64])
@@ -25,8 +25,8 @@ void nacme_der_p256_spki(nacme_der_t *d, const uint8_t xy[64])
     size_t spki = nacme_der_mark(d);
     nacme_der_bit_string(d, point, sizeof point);
     size_t alg = nacme_der_mark(d);
-    nacme_der_oid(d, oid_prime256v1, sizeof oid_prime256v1);
-    nacme_der_oid(d, oid_ec_public_key, sizeof oid_ec_public_key);
+    nacme_der_oid(d, nacme_oid_prime256v1, sizeof nacme_oid_prime256v1);
+    nacme_der_oid(d, nacme_oid_ec_public_key, sizeof nacme_oid_ec_public_key);
     nacme_der_wrap(d, NACME_DER_SEQUENCE, alg);
     nacme_der_wrap(d, NACME_DER_SEQUENCE, spki);
 }
@@ -89,7 +89,7 @@ void nacme_der_name_cn(nacme_der_t *d, const char *cn, size_t len)
         size_t set = nacme_der_mark(d);
         size_t atv = nacme_der_mark(d);
         nacme_der_utf8_string(d, cn, len);
-        nacme_der_oid(d, oid_common_name, sizeof oid_common_name);
+        nacme_der_oid(d, nacme_oid_common_name, sizeof nacme_oid_common_name);
         nacme_der_wrap(d, NACME_DER_SEQUENCE, atv);
         nacme_der_wrap(d, NACME_DER_SET, set);
     }

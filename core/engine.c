@@ -17,6 +17,7 @@
  *   update, deactivate: ACCT_POST
  *   failure: FAIL_UNPUBLISH* -> FAIL_DEACTIVATE* -> FAIL_STATE_WRITE -> FAILED
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "engine.h"
@@ -52,16 +53,32 @@ int nacme_wait_until(nacme_t *c, uint64_t when)
     return NACME_PENDING;
 }
 
-void nacme_set_state(nacme_t *c, uint8_t state)
+int nacme_wait_ms(nacme_t *c, uint32_t ms)
+{
+    return nacme_wait_until(c, nacme_now_ms(c) + ms);
+}
+
+int nacme_port_rc(nacme_t *c, int rc)
+{
+    return rc == NACME_PENDING ? nacme_wait_ms(c, 10u) : rc;
+}
+
+int nacme_set_state(nacme_t *c, uint8_t state)
 {
     c->state = state;
     c->cursor = 0;
     c->cursor_req = 0;
+    return NACME_OK;
 }
 
 void nacme_emit(nacme_t *c, nacme_event_t ev, const char *detail)
 {
     if (c->cfg->event != NULL) c->cfg->event(c->cfg->event_ctx, ev, detail);
+}
+
+void nacme_emit_ref(nacme_t *c, nacme_event_t ev, uint16_t ref)
+{
+    nacme_emit(c, ev, nacme_str(c, ref));
 }
 
 const char *nacme_cert_name(const nacme_t *c)
@@ -72,15 +89,34 @@ const char *nacme_cert_name(const nacme_t *c)
     return r->name != NULL ? r->name : r->ids[0].value;
 }
 
+/*
+ * The port functions that must be set, as indexes of pointer-sized slots: a
+ * table and a loop instead of 23 tests. PORT_FN fails to compile (negative
+ * array size) if a member does not start a slot.
+ */
+typedef void (*any_fn_t)(void);
+#define PORT_FN(m)                                                                                   \
+    (uint8_t)(offsetof(nacme_port_t, m) / sizeof(any_fn_t) +                                         \
+              0u * sizeof(char[offsetof(nacme_port_t, m) % sizeof(any_fn_t) == 0 ? 1 : -1]))
+static const uint8_t required_fns[] = {
+    PORT_FN(transport.connect),   PORT_FN(transport.send),        PORT_FN(transport.recv),
+    PORT_FN(transport.close),     PORT_FN(entropy.fill),          PORT_FN(clock.monotonic_ms),
+    PORT_FN(clock.unix_time),     PORT_FN(storage.begin),         PORT_FN(storage.append),
+    PORT_FN(storage.commit),      PORT_FN(storage.abort),         PORT_FN(storage.read),
+    PORT_FN(storage.remove),      PORT_FN(crypto.sha256_init),    PORT_FN(crypto.sha256_update),
+    PORT_FN(crypto.sha256_final), PORT_FN(crypto.hmac_sha256),    PORT_FN(crypto.key_generate),
+    PORT_FN(crypto.key_public),   PORT_FN(crypto.sign_digest),    PORT_FN(crypto.key_export),
+    PORT_FN(crypto.key_import),   PORT_FN(crypto.key_release)};
+_Static_assert(sizeof(nacme_port_t) / sizeof(any_fn_t) <= 255, "port slots fit a byte");
+
 static bool port_complete(const nacme_port_t *p)
 {
-    return p->transport.connect && p->transport.send && p->transport.recv && p->transport.close &&
-           p->entropy.fill && p->clock.monotonic_ms && p->clock.unix_time && p->storage.begin &&
-           p->storage.append && p->storage.commit && p->storage.abort && p->storage.read &&
-           p->storage.remove && p->crypto.sha256_init && p->crypto.sha256_update &&
-           p->crypto.sha256_final && p->crypto.hmac_sha256 && p->crypto.key_generate &&
-           p->crypto.key_public && p->crypto.sign_digest && p->crypto.key_export &&
-           p->crypto.key_import && p->crypto.key_release;
+    for (size_t i = 0; i < NACME_ARRAY_LEN(required_fns); i++) {
+        any_fn_t f;
+        memcpy(&f, (const char *)p + required_fns[i] * sizeof(any_fn_t), sizeof f);
+        if (f == NULL) return false;
+    }
+    return true;
 }
 
 int nacme_init(nacme_t *c, const nacme_port_t *port, const nacme_config_t *cfg)
@@ -148,30 +184,18 @@ static int start(nacme_t *c, uint8_t op)
     c->order_req = NULL;
     nacme_set_state(c, S_START);
     c->op_deadline = nacme_now_ms(c) + (uint64_t)op_timeout_s(c) * 1000u;
-    memset(&c->result, 0, sizeof c->result);
-    memset(&c->problem, 0, sizeof c->problem);
+    /* the order, certificate, revocation and renewal fields, the result and the problem */
+    memset(&c->order_url, 0, offsetof(nacme_t, problem) + sizeof c->problem - offsetof(nacme_t, order_url));
     nacme_str_drop_order(c);
     c->order_url = c->finalize_url = c->cert_url = NACME_NOSTR;
-    c->n_authz = 0;
-    c->n_alternates = 0;
-    c->alt_index = 0;
-    c->order_status = ST_UNKNOWN;
-    c->replaces_sent = false;
     c->sig_ready = false;
-    c->cert_flags = 0;
     c->certid = NACME_NOSTR;
-    c->ari_moment = c->ari_start = c->ari_end = c->ari_next_check = c->next_attempt = 0;
-    c->failures = 0;
-    c->state_loaded = false;
-    c->jitter_seed = 0;
     c->polls = 0;
     c->poll_delay_ms = 0;
     c->st_stage = 0;
     c->st_off = 0;
     nacme_req_reserve_tail(c, 0);
     c->data_len = 0;
-    c->roll_recover = false;
-    c->acct_created = false;
     return NACME_OK;
 }
 
@@ -317,29 +341,13 @@ int nacme_write_payload(nacme_t *c, nacme_sb_t *sb)
 /* After the account is ready: where each operation goes. */
 static int dispatch_op(nacme_t *c)
 {
+    /* the first state of each operation, by OP_* */
+    static const uint8_t first[] = {0,           S_FINISHED,     S_STATE_READ, S_STATE_READ,
+                                    S_CERT_READ, S_ROLL_KEY_GEN, S_ACCT_POST,  S_ACCT_POST};
+    _Static_assert(OP_DEACTIVATE == 7 && OP_ROLLOVER == 5 && OP_REVOKE == 4, "operation numbers");
     c->strings_order_mark = c->strings_len;
-    switch (c->op) {
-    case OP_ACCOUNT:
-        nacme_set_state(c, S_FINISHED);
-        break;
-    case OP_ISSUE:
-    case OP_RENEW:
-        nacme_set_state(c, S_STATE_READ);
-        break;
-    case OP_REVOKE:
-        nacme_set_state(c, S_CERT_READ);
-        break;
-    case OP_ROLLOVER:
-        nacme_set_state(c, S_ROLL_KEY_GEN);
-        break;
-    case OP_UPDATE:
-    case OP_DEACTIVATE:
-        nacme_set_state(c, S_ACCT_POST);
-        break;
-    default:
-        return NACME_ERR_INTERNAL;
-    }
-    return NACME_OK;
+    if (c->op == OP_NONE || c->op >= NACME_ARRAY_LEN(first)) return NACME_ERR_INTERNAL;
+    return nacme_set_state(c, first[c->op]);
 }
 
 static int run_state(nacme_t *c)

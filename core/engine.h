@@ -150,13 +150,20 @@ enum {
 #define CF_LAST 0x10u         /* no more alternates to try: commit whatever verifies */
 
 /* ---- engine.c ---------------------------------------------------------------- */
-void nacme_set_state(nacme_t *c, uint8_t state);
+/* Enter a state (its loop cursor and request restart); returns NACME_OK. */
+int nacme_set_state(nacme_t *c, uint8_t state);
 int nacme_wait_until(nacme_t *c, uint64_t when);
+/* Wait ms from now (NACME_PENDING). */
+int nacme_wait_ms(nacme_t *c, uint32_t ms);
+/* A port call's answer: "pending" becomes a 10 ms wait (NACME_PENDING), anything else comes back. */
+int nacme_port_rc(nacme_t *c, int rc);
 uint64_t nacme_now_ms(const nacme_t *c);
 uint32_t nacme_io_timeout_ms(const nacme_t *c);
 /* Unix time now: the clock port's, or the CA's Date kept as an offset. */
 int nacme_unix_now(nacme_t *c, int64_t *now);
 void nacme_emit(nacme_t *c, nacme_event_t ev, const char *detail);
+/* nacme_emit() with a string pool reference as the detail. */
+void nacme_emit_ref(nacme_t *c, nacme_event_t ev, uint16_t ref);
 /* Identifier helpers */
 const char *nacme_cert_name(const nacme_t *c);
 
@@ -188,6 +195,11 @@ void nacme_url_write(const nacme_t *c, nacme_sb_t *sb, uint16_t ref);
 int nacme_url_parts(const nacme_t *c, uint16_t ref, nacme_url_t *u);
 /* Forget the strings of the current order. */
 void nacme_str_drop_order(nacme_t *c);
+/* JSON writer members "key":"<absolute URL of ref>" and "key":"<base64url of data>". */
+void nacme_jw_url(const nacme_t *c, nacme_jw_t *w, const char *key, uint16_t ref);
+void nacme_jw_b64(nacme_jw_t *w, const char *key, const uint8_t *data, size_t len);
+/* nacme_json_get_typed() on the context's parsed document (one call site instead of 30). */
+int nacme_jget(const nacme_t *c, int obj, const char *key, nacme_json_type_t type);
 /*
  * A string member of a parsed JSON object into the pool (as a URL: must be
  * https; as text). NACME_ERR_JSON_MISSING / _TYPE when absent or not a
@@ -195,19 +207,21 @@ void nacme_str_drop_order(nacme_t *c);
  */
 int nacme_json_add_url(nacme_t *c, int obj, const char *key, uint16_t *ref);
 int nacme_json_add_str(nacme_t *c, int obj, const char *key, uint16_t *ref);
+/* String token tok as a URL into the pool (errors as nacme_json_add_url()). */
+int nacme_json_tok_url(nacme_t *c, int tok, uint16_t *ref);
 
 /* ---- request.c ----------------------------------------------------------------- */
-/* Start an exchange; body mode B_*, payload P_*, auth A_*. */
-void nacme_req_start(nacme_t *c, uint8_t method, uint16_t url, uint8_t payload, uint8_t auth,
-                     uint8_t body_mode);
+/* How a request is made: method M_*, auth A_*, body mode B_* packed in one argument. */
+#define RQ_HOW(method, auth, body_mode) ((unsigned)(method) | (unsigned)(auth) << 2 | (unsigned)(body_mode) << 4)
+/* Start an exchange of payload P_* (how: RQ_HOW()). */
+void nacme_req_start(nacme_t *c, uint16_t url, uint8_t payload, unsigned how);
 /* Drive it: NACME_OK when the response is complete and parsed, PENDING, or an error. */
 int nacme_req_run(nacme_t *c);
 /*
  * Start the exchange when the current state has none running (c->cursor_req),
  * then drive it: what a state calls for each request it makes.
  */
-int nacme_exchange(nacme_t *c, uint8_t method, uint16_t url, uint8_t payload, uint8_t auth,
-                   uint8_t body_mode);
+int nacme_exchange(nacme_t *c, uint16_t url, uint8_t payload, unsigned how);
 /* Bytes at the end of buf the request must not touch (a CSR or certificate kept for retries). */
 extern const size_t nacme_req_line_reserve;
 void nacme_req_reserve_tail(nacme_t *c, size_t bytes);
@@ -225,9 +239,10 @@ void nacme_conn_close(nacme_t *c);
 /* Read a whole object into buf[0..cap); *len gets its size. NACME_ERR_NOT_FOUND if absent. */
 int nacme_store_read(nacme_t *c, nacme_object_t obj, const char *scope, uint8_t *buf, size_t cap,
                      size_t *len);
-/* Write data as the new version of an object (begin, append, commit). */
-int nacme_store_write(nacme_t *c, nacme_object_t obj, const char *scope, const uint8_t *data,
-                      size_t len);
+/* nacme_store_read() into the whole buffer (c->buf). */
+int nacme_store_load(nacme_t *c, nacme_object_t obj, const char *scope, size_t *len);
+/* Write buf[0..data_len) as the new version of an object (begin, append, commit). */
+int nacme_store_write(nacme_t *c, nacme_object_t obj, const char *scope);
 int nacme_store_remove(nacme_t *c, nacme_object_t obj, const char *scope);
 const char *nacme_account_scope(const nacme_t *c);
 
@@ -243,6 +258,10 @@ int nacme_state_order(nacme_t *c);   /* S_ORDER_READ .. S_FINALIZE */
 int nacme_state_fail(nacme_t *c);    /* S_FAIL_* */
 void nacme_write_order_payload(nacme_t *c, nacme_sb_t *sb);
 int nacme_parse_status(const nacme_t *c, int tok);
+/* Index of a requested identifier: an IP address as its bytes, or -1 (see order.c). */
+int nacme_id_find(const nacme_t *c, bool ip, const char *value, size_t len, bool wildcard);
+/* Index of a requested DNS name; "*.x" is the wildcard of x. */
+int nacme_id_find_name(const nacme_t *c, const char *v, size_t len, bool wildcard);
 
 /* ---- cert.c -------------------------------------------------------------------------- */
 int nacme_state_cert(nacme_t *c);    /* S_CERT_DOWNLOAD .. S_CERT_COMMIT, S_REVOKE_POST */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "http_internal.h"
+#include "internal.h"
 
 /* States. Line states come first: they read bytes into the line buffer. */
 enum {
@@ -139,21 +140,13 @@ static void headers_done(nacme_http_parser_t *p, nacme_http_event_t *ev)
     }
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    c = (char)(c | 0x20);
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
-
 /* chunk-size BWS [";" chunk-ext]: 0 starts the trailers. */
 static int chunk_size(nacme_http_parser_t *p, const char *s, size_t n)
 {
     uint64_t x = 0;
     size_t k = 0;
     int d;
-    for (; k < n && (d = hex_value(s[k])) >= 0; k++) {
+    for (; k < n && (d = nacme_hex_value((unsigned char)s[k])) >= 0; k++) {
         if (x >> 60) return NACME_ERR_HTTP_CHUNK; /* more than 64 bits */
         x = (x << 4) | (uint64_t)d;
     }

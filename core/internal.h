@@ -23,8 +23,23 @@
 #define NACME_NOINLINE
 #endif
 
+/* OID contents shared by the X.509 reader and writers (certgen.c). */
+extern const uint8_t nacme_oid_ec_public_key[7];
+extern const uint8_t nacme_oid_prime256v1[8];
+extern const uint8_t nacme_oid_common_name[3];
+
 /* Value of a base64 (url != 0: base64url) character, or -1. */
 int nacme_b64_value(char c, int url);
+
+/* One group of n (1..3) bytes at g as 2..4 base64 (url != 0: base64url) characters, unpadded; returns how many. */
+size_t nacme_b64_group(const uint8_t *g, size_t n, char *out, int url);
+
+/*
+ * An X.509 time of exactly len bytes: GeneralizedTime YYYYMMDDHHMMSSZ, or
+ * with utc UTCTime YYMMDDHHMMSSZ (years 1950..2049). NACME_ERR_TIME when
+ * malformed or not a real date (no leap second).
+ */
+int nacme_time_parse_asn1(const uint8_t *s, size_t len, bool utc, int64_t *out);
 
 /* ASCII lower case of c (locale independent). */
 static inline char nacme_lower(char c)
@@ -33,34 +48,17 @@ static inline char nacme_lower(char c)
 }
 
 /* Case-insensitive ASCII comparison of a[0..n) and b[0..n). */
-static inline bool nacme_memeq_ci(const char *a, const char *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (nacme_lower(a[i]) != nacme_lower(b[i])) return false;
-    }
-    return true;
-}
+bool nacme_memeq_ci(const char *a, const char *b, size_t n);
 
 /* True when needle occurs in haystack, ignoring ASCII case. */
-static inline bool nacme_contains_ci(const char *haystack, const char *needle)
-{
-    size_t n = 0;
-    while (needle[n] != '\0') n++;
-    for (const char *h = haystack; *h != '\0'; h++) {
-        size_t i = 0;
-        while (i < n && h[i] != '\0' && nacme_lower(h[i]) == nacme_lower(needle[i])) i++;
-        if (i == n) return true;
-    }
-    return n == 0;
-}
+bool nacme_contains_ci(const char *haystack, const char *needle);
+
+/* Value of a hex digit (either case), or -1. */
+int nacme_hex_value(unsigned c);
 
 /* FNV-1a hash, continued from h (start with NACME_FNV_INIT): stable small fingerprints. */
 #define NACME_FNV_INIT 2166136261u
-static inline uint32_t nacme_fnv1a(uint32_t h, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
-    return h;
-}
+uint32_t nacme_fnv1a(uint32_t h, const uint8_t *p, size_t n);
 
 /* Length of a NUL-terminated string, at most max (no dependency on strnlen). */
 static inline size_t nacme_strnlen(const char *s, size_t max)

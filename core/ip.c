@@ -4,14 +4,6 @@
 #include "internal.h"
 #include "nacme_ip.h"
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    c = nacme_lower(c);
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
-
 /* Dotted quad, each part 0..255 without leading zeros. */
 static int parse_ipv4(const char *s, size_t len, uint8_t out[4])
 {
@@ -60,7 +52,7 @@ static int parse_ipv6(const char *s, size_t len, uint8_t out[16])
         unsigned v = 0;
         size_t start = i;
         while (i < len && i - start < 4) {
-            int h = hex_value(s[i]);
+            int h = nacme_hex_value((unsigned char)s[i]);
             if (h < 0) break;
             v = (v << 4) | (unsigned)h;
             i++;

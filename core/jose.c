@@ -74,23 +74,19 @@ static void write_header(nacme_sb_t *sb, const char *alg, const nacme_jws_header
     nacme_jw_t w;
     nacme_jw_init(&w, sb);
     nacme_jw_object_begin(&w);
-    nacme_jw_key(&w, "alg");
-    nacme_jw_string(&w, alg);
+    nacme_jw_key_string(&w, "alg", alg);
     if (hdr->jwk_xy != NULL) {
         nacme_jw_key(&w, "jwk");
         nacme_jw_raw_begin(&w);
         nacme_jwk_write(sb, hdr->jwk_xy);
         nacme_jw_raw_end(&w);
     } else if (hdr->kid != NULL) {
-        nacme_jw_key(&w, "kid");
-        nacme_jw_string(&w, hdr->kid);
+        nacme_jw_key_string(&w, "kid", hdr->kid);
     }
     if (hdr->nonce != NULL) {
-        nacme_jw_key(&w, "nonce");
-        nacme_jw_string(&w, hdr->nonce);
+        nacme_jw_key_string(&w, "nonce", hdr->nonce);
     }
-    nacme_jw_key(&w, "url");
-    nacme_jw_string(&w, hdr->url);
+    nacme_jw_key_string(&w, "url", hdr->url);
     nacme_jw_object_end(&w);
 }
 

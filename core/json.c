@@ -72,14 +72,6 @@ static const uint8_t num_next[8][5] = {
 /* true, false, null after their first letter. */
 static const char literals[] = "rue\0alse\0ull";
 
-static int hexval(unsigned c)
-{
-    if (c - '0' < 10u) return (int)(c - '0');
-    c |= 0x20u;
-    if (c - 'a' < 6u) return (int)(c - 'a' + 10u);
-    return -1;
-}
-
 static unsigned num_class(unsigned c)
 {
     if (c == '0') return 0;
@@ -165,7 +157,7 @@ static int scan(nacme_json_t *j, unsigned c)
         j->vstate = S_STRING;
         return NACME_OK;
     case S_HEX:
-        v = hexval(c);
+        v = nacme_hex_value(c);
         if (v < 0) return NACME_ERR_JSON;
         j->cp = (uint16_t)((unsigned)j->cp << 4 | (unsigned)v);
         if (++j->sub < 4u) return NACME_OK;
@@ -381,7 +373,7 @@ static long hex4(const char *p, const char *end)
     long v = 0;
     if (end - p < 4) return -1;
     for (int i = 0; i < 4; i++) {
-        int d = hexval((unsigned char)p[i]);
+        int d = nacme_hex_value((unsigned char)p[i]);
         if (d < 0) return -1;
         v = (v << 4) | d;
     }

@@ -150,6 +150,12 @@ void nacme_jw_string(nacme_jw_t *w, const char *s)
     nacme_jw_stringn(w, s, s != NULL ? strlen(s) : 0);
 }
 
+void nacme_jw_key_string(nacme_jw_t *w, const char *key, const char *s)
+{
+    nacme_jw_key(w, key);
+    nacme_jw_string(w, s);
+}
+
 void nacme_jw_int(nacme_jw_t *w, int64_t v)
 {
     if (value_ok(w)) nacme_sb_put_i64(w->sb, v);

@@ -18,12 +18,14 @@ static const nacme_challenge_type_t default_prefs[] = {
 
 int nacme_parse_status(const nacme_t *c, int obj)
 {
-    static const char *const names[] = {"pending", "ready",       "processing", "valid",
-                                        "invalid", "deactivated", "expired",    "revoked"};
-    int t = nacme_json_get_typed(&c->json, obj, "status", NACME_JSON_STRING);
+    /* ST_PENDING.. in order, NUL-separated */
+    static const char names[] = "pending\0ready\0processing\0valid\0invalid\0deactivated\0expired\0revoked";
+    int t = nacme_jget(c, obj, "status", NACME_JSON_STRING);
     if (t < 0) return ST_UNKNOWN;
-    for (size_t i = 0; i < NACME_ARRAY_LEN(names); i++) {
-        if (nacme_json_streq(&c->json, t, names[i])) return (int)(ST_PENDING + i);
+    const char *n = names;
+    for (int st = ST_PENDING; st <= ST_REVOKED; st++) {
+        if (nacme_json_streq(&c->json, t, n)) return st;
+        n += strlen(n) + 1u;
     }
     return ST_UNKNOWN;
 }
@@ -33,8 +35,11 @@ static const nacme_order_req_t *R(const nacme_t *c)
     return c->order_req;
 }
 
-/* Index of the requested identifier, or -1. A wildcard order name "*.x" matches x with wildcard. */
-static int find_id(const nacme_t *c, bool ip, const char *value, size_t len, bool wildcard)
+/*
+ * Index of the requested identifier, or -1: an IP address as its 4 or 16
+ * bytes, a DNS name as text. A wildcard order name "*.x" matches x with wildcard.
+ */
+int nacme_id_find(const nacme_t *c, bool ip, const char *value, size_t len, bool wildcard)
 {
     for (size_t i = 0; i < R(c)->n_ids; i++) {
         const nacme_identifier_t *id = &R(c)->ids[i];
@@ -48,12 +53,9 @@ static int find_id(const nacme_t *c, bool ip, const char *value, size_t len, boo
             vl -= 2;
         }
         if (ip) {
-            uint8_t a[16], b[16];
-            size_t an, bn;
-            if (nacme_ip_parse(v, vl, a, &an) == NACME_OK && nacme_ip_parse(value, len, b, &bn) == NACME_OK &&
-                an == bn && memcmp(a, b, an) == 0) {
-                return (int)i;
-            }
+            uint8_t a[16];
+            size_t an;
+            if (nacme_ip_parse(v, vl, a, &an) == NACME_OK && an == len && memcmp(a, value, an) == 0) return (int)i;
         } else if (vl == len && nacme_memeq_ci(v, value, len)) {
             return (int)i;
         }
@@ -61,29 +63,39 @@ static int find_id(const nacme_t *c, bool ip, const char *value, size_t len, boo
     return -1;
 }
 
-/* An identifier object {type, value}: index into the request, or -1. */
+int nacme_id_find_name(const nacme_t *c, const char *v, size_t len, bool wildcard)
+{
+    if (!wildcard && len > 2 && v[0] == '*' && v[1] == '.') return nacme_id_find(c, false, v + 2, len - 2, true);
+    return nacme_id_find(c, false, v, len, wildcard);
+}
+
+/* An identifier object {type, value}: index into the request, or -1 (also for a non-object or negative obj). */
 static int json_identifier(const nacme_t *c, int obj, bool wildcard)
 {
-    int type = nacme_json_get_typed(&c->json, obj, "type", NACME_JSON_STRING);
-    int value = nacme_json_get_typed(&c->json, obj, "value", NACME_JSON_STRING);
+    int type = nacme_jget(c, obj, "type", NACME_JSON_STRING);
+    int value = nacme_jget(c, obj, "value", NACME_JSON_STRING);
     if (type < 0 || value < 0) return -1;
     bool ip = nacme_json_streq(&c->json, type, "ip");
     if (!ip && !nacme_json_streq(&c->json, type, "dns")) return -1;
     char v[NACME_HOST_MAX + 3];
     if (nacme_json_string(&c->json, value, v, sizeof v, NULL) != NACME_OK) return -1;
     size_t len = strlen(v);
-    if (!wildcard && len > 2 && v[0] == '*' && v[1] == '.') return find_id(c, ip, v + 2, len - 2, true);
-    return find_id(c, ip, v, len, wildcard);
+    if (ip) {
+        uint8_t a[16];
+        return nacme_ip_parse(v, len, a, &len) == NACME_OK ? nacme_id_find(c, true, (const char *)a, len, wildcard)
+                                                         : -1;
+    }
+    return nacme_id_find_name(c, v, len, wildcard);
 }
 
 /* The "identifiers" of object obj are exactly the requested ones. */
 static bool ids_match(const nacme_t *c, int obj)
 {
-    int ids = nacme_json_get_typed(&c->json, obj, "identifiers", NACME_JSON_ARRAY);
+    int ids = nacme_jget(c, obj, "identifiers", NACME_JSON_ARRAY);
     if (ids < 0 || nacme_json_count(&c->json, ids) != (int)R(c)->n_ids) return false;
     uint32_t seen = 0;
     for (int e = nacme_json_first(&c->json, ids); e >= 0; e = nacme_json_next(&c->json, ids, e)) {
-        int i = nacme_json_type(&c->json, e) == NACME_JSON_OBJECT ? json_identifier(c, e, false) : -1;
+        int i = json_identifier(c, e, false); /* -1 unless an identifier object */
         if (i < 0 || (seen & (1u << i))) return false;
         seen |= 1u << i;
     }
@@ -97,7 +109,7 @@ static int take_order(nacme_t *c)
     c->order_status = (uint8_t)nacme_parse_status(c, 0);
     if (c->order_status == ST_UNKNOWN) return NACME_ERR_JSON_MISSING;
     if (!ids_match(c, 0)) {
-        NACME_LOG_ERROR(c, "the order's identifiers differ from the requested ones");
+        NACME_LOG_ERROR(c, "order: identifiers differ");
         return NACME_ERR_ORDER_INVALID;
     }
     int rc;
@@ -110,22 +122,19 @@ static int take_order(nacme_t *c)
         return rc;
     }
     if (c->order_status == ST_INVALID) {
-        int err = nacme_json_get_typed(&c->json, 0, "error", NACME_JSON_OBJECT);
+        int err = nacme_jget(c, 0, "error", NACME_JSON_OBJECT);
         if (err >= 0) nacme_problem_type(c, err, c->problem.type, sizeof c->problem.type);
     }
     if (c->n_authz > 0) return NACME_OK; /* a poll: the authorizations are known */
-    int az = nacme_json_get_typed(&c->json, 0, "authorizations", NACME_JSON_ARRAY);
+    int az = nacme_jget(c, 0, "authorizations", NACME_JSON_ARRAY);
     if (az < 0) return az;
     int n = nacme_json_count(&c->json, az);
     if (n < 1 || n > NACME_MAX_IDENTIFIERS) return NACME_ERR_TOO_LARGE;
     for (int e = nacme_json_first(&c->json, az); e >= 0; e = nacme_json_next(&c->json, az, e)) {
-        char url[NACME_URL_MAX + 1];
-        if (nacme_json_string(&c->json, e, url, sizeof url, NULL) != NACME_OK) return NACME_ERR_URL;
         nacme_authz_slot_t *s = &c->authz[c->n_authz];
         memset(s, 0, sizeof *s);
-        s->url = nacme_url_add(c, url, strlen(url));
         s->chall_url = s->token = NACME_NOSTR;
-        if (s->url == NACME_NOSTR) return NACME_ERR_URL;
+        if (nacme_json_tok_url(c, e, &s->url) != NACME_OK) return NACME_ERR_URL;
         c->n_authz++;
     }
     return NACME_OK;
@@ -134,23 +143,14 @@ static int take_order(nacme_t *c)
 /* Where an order in its current status goes next. */
 static int follow_order(nacme_t *c)
 {
-    switch (c->order_status) {
-    case ST_PENDING:
-        nacme_set_state(c, S_AUTHZ_FETCH);
-        return NACME_OK;
-    case ST_READY:
-        nacme_set_state(c, S_UNPUBLISH);
-        return NACME_OK;
-    case ST_PROCESSING:
-        nacme_set_state(c, S_POLL_WAIT);
-        return NACME_OK;
-    case ST_VALID:
-        nacme_set_state(c, S_UNPUBLISH);
-        return NACME_OK;
-    default:
-        NACME_LOG_ERROR(c, "the order is invalid%s%s", c->problem.type[0] ? ": " : "", c->problem.type);
-        return NACME_ERR_ORDER_INVALID;
-    }
+    /* pending, ready, processing, valid */
+    static const uint8_t next[] = {S_AUTHZ_FETCH, S_UNPUBLISH, S_POLL_WAIT, S_UNPUBLISH};
+    _Static_assert(ST_READY == ST_PENDING + 1 && ST_PROCESSING == ST_PENDING + 2 && ST_VALID == ST_PENDING + 3,
+                   "status order");
+    unsigned k = (unsigned)c->order_status - ST_PENDING;
+    if (k < sizeof next) return nacme_set_state(c, next[k]);
+    NACME_LOG_ERROR(c, "the order is invalid%s%s", c->problem.type[0] ? ": " : "", c->problem.type);
+    return NACME_ERR_ORDER_INVALID;
 }
 
 /* ---- checkpoint ------------------------------------------------------------------ */
@@ -161,10 +161,8 @@ static void write_identifiers(nacme_t *c, nacme_jw_t *w)
     nacme_jw_array_begin(w);
     for (size_t i = 0; i < R(c)->n_ids; i++) {
         nacme_jw_object_begin(w);
-        nacme_jw_key(w, "type");
-        nacme_jw_string(w, R(c)->ids[i].type == NACME_ID_IP ? "ip" : "dns");
-        nacme_jw_key(w, "value");
-        nacme_jw_string(w, R(c)->ids[i].value);
+        nacme_jw_key_string(w, "type", R(c)->ids[i].type == NACME_ID_IP ? "ip" : "dns");
+        nacme_jw_key_string(w, "value", R(c)->ids[i].value);
         nacme_jw_object_end(w);
     }
     nacme_jw_array_end(w);
@@ -184,22 +182,8 @@ static int write_checkpoint(nacme_t *c)
     nacme_jw_init(&w, &sb);
     nacme_jw_object_begin(&w);
     write_identifiers(c, &w);
-    nacme_jw_key(&w, "key");
-    nacme_jw_raw_begin(&w);
-    nacme_sb_putc(&sb, '"');
-    nacme_sb_b64_begin(&sb);
-    nacme_sb_put(&sb, c->buf + der_off, der_len);
-    nacme_sb_b64_end(&sb);
-    nacme_sb_putc(&sb, '"');
-    nacme_jw_raw_end(&w);
-    if (c->order_url != NACME_NOSTR) {
-        nacme_jw_key(&w, "url");
-        nacme_jw_raw_begin(&w);
-        nacme_sb_putc(&sb, '"');
-        nacme_url_write(c, &sb, c->order_url);
-        nacme_sb_putc(&sb, '"');
-        nacme_jw_raw_end(&w);
-    }
+    nacme_jw_b64(&w, "key", c->buf + der_off, der_len);
+    if (c->order_url != NACME_NOSTR) nacme_jw_url(c, &w, "url", c->order_url);
     nacme_jw_object_end(&w);
     rc = nacme_jw_finish(&w);
     memset(c->buf + der_off, 0, der_len);
@@ -213,7 +197,7 @@ static int read_checkpoint(nacme_t *c, size_t len)
     nacme_json_init(&c->json, c->toks, NACME_JSON_TOKENS);
     if (nacme_json_parse(&c->json, (const char *)c->buf, len) != NACME_OK) return NACME_ERR_STORAGE_CORRUPT;
     if (!ids_match(c, 0)) return NACME_ERR_NOT_FOUND; /* another request's order: start afresh */
-    int k = nacme_json_get_typed(&c->json, 0, "key", NACME_JSON_STRING);
+    int k = nacme_jget(c, 0, "key", NACME_JSON_STRING);
     if (k < 0) return NACME_ERR_STORAGE_CORRUPT;
     size_t raw_len, der_len;
     const char *raw = nacme_json_raw(&c->json, k, &raw_len);
@@ -249,18 +233,20 @@ static bool preferred(const nacme_t *c, nacme_challenge_type_t t, size_t *rank)
 
 static nacme_challenge_type_t challenge_type(const nacme_t *c, int ch)
 {
-    int t = nacme_json_get_typed(&c->json, ch, "type", NACME_JSON_STRING);
-    if (t < 0) return (nacme_challenge_type_t)0;
-    if (nacme_json_streq(&c->json, t, "http-01")) return NACME_CHALLENGE_HTTP_01;
-    if (nacme_json_streq(&c->json, t, "dns-01")) return NACME_CHALLENGE_DNS_01;
-    if (nacme_json_streq(&c->json, t, "tls-alpn-01")) return NACME_CHALLENGE_TLS_ALPN_01;
+    static const char names[] = "http-01\0dns-01\0tls-alpn-01";
+    static const uint8_t types[] = {NACME_CHALLENGE_HTTP_01, NACME_CHALLENGE_DNS_01, NACME_CHALLENGE_TLS_ALPN_01};
+    int t = nacme_jget(c, ch, "type", NACME_JSON_STRING);
+    const char *n = names;
+    for (size_t i = 0; t >= 0 && i < sizeof types; i++, n += strlen(n) + 1u) {
+        if (nacme_json_streq(&c->json, t, n)) return (nacme_challenge_type_t)types[i];
+    }
     return (nacme_challenge_type_t)0;
 }
 
 /* Copy the problem of a failed challenge ("error") so the caller sees why. */
 static void challenge_problem(nacme_t *c, int ch, int id)
 {
-    int err = nacme_json_get_typed(&c->json, ch, "error", NACME_JSON_OBJECT);
+    int err = nacme_jget(c, ch, "error", NACME_JSON_OBJECT);
     if (err < 0) return;
     memset(&c->problem, 0, sizeof c->problem);
     c->problem.status = 403;
@@ -275,23 +261,23 @@ static void challenge_problem(nacme_t *c, int ch, int id)
 static int take_authz(nacme_t *c, nacme_authz_slot_t *s)
 {
     if (nacme_json_type(&c->json, 0) != NACME_JSON_OBJECT) return NACME_ERR_JSON_TYPE;
-    int ident = nacme_json_get_typed(&c->json, 0, "identifier", NACME_JSON_OBJECT);
-    bool wildcard = nacme_json_get_typed(&c->json, 0, "wildcard", NACME_JSON_TRUE) >= 0;
-    int id = ident >= 0 ? json_identifier(c, ident, wildcard) : -1;
+    int ident = nacme_jget(c, 0, "identifier", NACME_JSON_OBJECT);
+    bool wildcard = nacme_jget(c, 0, "wildcard", NACME_JSON_TRUE) >= 0;
+    int id = json_identifier(c, ident, wildcard); /* -1 when ident is absent */
     if (id < 0) {
-        NACME_LOG_ERROR(c, "an authorization names an identifier we did not order");
+        NACME_LOG_ERROR(c, "authz: identifier not ordered");
         return NACME_ERR_AUTHZ_INVALID;
     }
     s->id = (uint8_t)id;
     s->status = (uint8_t)nacme_parse_status(c, 0);
-    int chs = nacme_json_get_typed(&c->json, 0, "challenges", NACME_JSON_ARRAY);
+    int chs = nacme_jget(c, 0, "challenges", NACME_JSON_ARRAY);
     if (s->status == ST_VALID) {
         s->flags |= AZ_SKIP;
         NACME_LOG_INFO(c, "%s: already authorized", R(c)->ids[id].value);
         return NACME_OK;
     }
     if (s->status != ST_PENDING) {
-        for (int e = chs >= 0 ? nacme_json_first(&c->json, chs) : -1; e >= 0; e = nacme_json_next(&c->json, chs, e)) {
+        for (int e = nacme_json_first(&c->json, chs); e >= 0; e = nacme_json_next(&c->json, chs, e)) {
             challenge_problem(c, e, id);
         }
         NACME_LOG_ERROR(c, "%s: authorization failed%s%s", R(c)->ids[id].value,
@@ -300,7 +286,7 @@ static int take_authz(nacme_t *c, nacme_authz_slot_t *s)
     }
     int best = -1;
     size_t best_rank = 0;
-    for (int e = chs >= 0 ? nacme_json_first(&c->json, chs) : -1; e >= 0; e = nacme_json_next(&c->json, chs, e)) {
+    for (int e = nacme_json_first(&c->json, chs); e >= 0; e = nacme_json_next(&c->json, chs, e)) {
         size_t rank;
         nacme_challenge_type_t t = challenge_type(c, e);
         if (t == 0 || !preferred(c, t, &rank)) continue;
@@ -312,7 +298,7 @@ static int take_authz(nacme_t *c, nacme_authz_slot_t *s)
         }
     }
     if (best < 0) {
-        NACME_LOG_ERROR(c, "%s: none of the offered challenges is usable here", R(c)->ids[id].value);
+        NACME_LOG_ERROR(c, "%s: no usable challenge", R(c)->ids[id].value);
         return NACME_ERR_NO_CHALLENGE;
     }
     int rc = nacme_json_add_url(c, best, "url", &s->chall_url);
@@ -400,12 +386,11 @@ static int publish(nacme_t *c, nacme_authz_slot_t *s, bool remove)
     } else {
         if (NACME_WITH_TLS_ALPN && ch.type == NACME_CHALLENGE_TLS_ALPN_01) {
             rc = alpn_cert(c, &ch, &ch);
-            if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
-            if (rc != NACME_OK) return rc;
+            if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
         }
         rc = cp->publish(cp->ctx, &ch);
     }
-    if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
+    if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
     if (rc == NACME_OK) {
         c->sig_ready = false;
         NACME_LOG_INFO(c, "%s: %s %s material", ch.identifier, remove ? "removed" : "published",
@@ -413,6 +398,20 @@ static int publish(nacme_t *c, nacme_authz_slot_t *s, bool remove)
                        : ch.type == NACME_CHALLENGE_DNS_01 ? "dns-01" : "tls-alpn-01");
     }
     return rc;
+}
+
+/* Remove the material of every published challenge (cursor: the next slot). */
+static int unpublish_all(nacme_t *c)
+{
+    for (; c->cursor < c->n_authz; c->cursor++) {
+        nacme_authz_slot_t *s = &c->authz[c->cursor];
+        if ((s->flags & AZ_PUBLISHED) == 0 || (s->flags & AZ_UNPUBLISHED)) continue;
+        int rc = publish(c, s, true);
+        if (rc == NACME_PENDING) return rc;
+        if (rc != NACME_OK) NACME_LOG_WARN(c, "unpublish failed: %s", nacme_strerror(rc));
+        s->flags |= AZ_UNPUBLISHED;
+    }
+    return NACME_OK;
 }
 
 static bool any_published(const nacme_t *c)
@@ -451,7 +450,7 @@ static int schedule_poll(nacme_t *c)
 
 static int post(nacme_t *c, uint16_t url, uint8_t payload)
 {
-    return nacme_exchange(c, M_POST, url, payload, A_KID, B_JSON);
+    return nacme_exchange(c, url, payload, RQ_HOW(M_POST, A_KID, B_JSON));
 }
 
 static bool profile_offered(const nacme_t *c, const char *name)
@@ -474,20 +473,19 @@ int nacme_state_order(nacme_t *c)
     switch (c->state) {
     case S_ORDER_READ:
         if (R(c)->profile != NULL && !profile_offered(c, R(c)->profile)) {
-            NACME_LOG_ERROR(c, "profile %s is not offered by the CA", R(c)->profile);
+            NACME_LOG_ERROR(c, "profile %s not offered", R(c)->profile);
             return NACME_ERR_PROFILE;
         }
-        rc = nacme_store_read(c, NACME_OBJ_ORDER, name, c->buf, NACME_BUF_SIZE, &len);
+        rc = nacme_store_load(c, NACME_OBJ_ORDER, name, &len);
         if (rc == NACME_OK) rc = read_checkpoint(c, len);
         if (rc == NACME_ERR_NOT_FOUND || rc == NACME_ERR_STORAGE_CORRUPT) {
-            if (rc == NACME_ERR_STORAGE_CORRUPT) NACME_LOG_WARN(c, "order checkpoint unreadable: starting a new order");
-            nacme_set_state(c, S_CERT_KEY_GEN);
-            return NACME_OK;
+            if (rc == NACME_ERR_STORAGE_CORRUPT) NACME_LOG_WARN(c, "order checkpoint unreadable: new order");
+            return nacme_set_state(c, S_CERT_KEY_GEN);
         }
         if (rc != NACME_OK) return rc;
         if (c->order_url != NACME_NOSTR) {
             NACME_LOG_INFO(c, "resuming order %s", nacme_str(c, c->order_url));
-            nacme_emit(c, NACME_EVENT_ORDER_RESUMED, nacme_str(c, c->order_url));
+            nacme_emit_ref(c, NACME_EVENT_ORDER_RESUMED, c->order_url);
             nacme_set_state(c, S_ORDER_FETCH);
         } else {
             /* newOrder may have been sent before a power loss: look for it first */
@@ -500,18 +498,17 @@ int nacme_state_order(nacme_t *c)
         if (rc == NACME_PENDING) return rc;
         c->n_alternates = 0; /* the alternates array holds the candidates until the download */
         if (rc == NACME_OK) {
-            int list = nacme_json_get_typed(&c->json, 0, "orders", NACME_JSON_ARRAY);
+            int list = nacme_jget(c, 0, "orders", NACME_JSON_ARRAY);
             int n = list >= 0 ? nacme_json_count(&c->json, list) : 0;
             int skip = n > NACME_MAX_ALTERNATES ? n - NACME_MAX_ALTERNATES : 0; /* the newest are last */
-            for (int e = list >= 0 ? nacme_json_first(&c->json, list) : -1; e >= 0;
+            for (int e = nacme_json_first(&c->json, list); e >= 0;
                  e = nacme_json_next(&c->json, list, e)) {
-                char url[NACME_URL_MAX + 1];
-                if (skip-- > 0 || nacme_json_string(&c->json, e, url, sizeof url, NULL) != NACME_OK) continue;
-                uint16_t ref = nacme_url_add(c, url, strlen(url));
-                if (ref != NACME_NOSTR) c->alternates[c->n_alternates++] = ref;
+                uint16_t ref;
+                if (skip-- > 0 || nacme_json_tok_url(c, e, &ref) != NACME_OK) continue;
+                c->alternates[c->n_alternates++] = ref;
             }
         } else {
-            NACME_LOG_WARN(c, "the account's orders list is not available: ordering anew");
+            NACME_LOG_WARN(c, "orders list is not available: new order");
         }
         nacme_set_state(c, S_ORDERS_CHECK);
         c->cursor = c->n_alternates; /* newest first */
@@ -520,8 +517,7 @@ int nacme_state_order(nacme_t *c)
     case S_ORDERS_CHECK:
         if (c->cursor == 0) {
             c->n_alternates = 0;
-            nacme_set_state(c, S_NEW_ORDER);
-            return NACME_OK;
+            return nacme_set_state(c, S_NEW_ORDER);
         }
         rc = post(c, c->alternates[c->cursor - 1u], P_EMPTY);
         if (rc == NACME_PENDING) return rc;
@@ -546,19 +542,16 @@ int nacme_state_order(nacme_t *c)
     case S_CERT_KEY_GEN:
         if (c->cert_key.id == 0) { /* a reused key was imported by S_CERT_READ */
             rc = cr->key_generate(cr->ctx, &c->cert_key);
-            if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
-            if (rc != NACME_OK) return rc;
+            if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
         }
         c->order_url = NACME_NOSTR;
         if ((rc = write_checkpoint(c)) != NACME_OK) return rc;
-        nacme_set_state(c, S_ORDER_INTENT_WRITE);
-        return NACME_OK;
+        return nacme_set_state(c, S_ORDER_INTENT_WRITE);
 
     case S_ORDER_INTENT_WRITE:
-        rc = nacme_store_write(c, NACME_OBJ_ORDER, name, c->buf, c->data_len);
+        rc = nacme_store_write(c, NACME_OBJ_ORDER, name);
         if (rc != NACME_OK) return rc;
-        nacme_set_state(c, S_NEW_ORDER);
-        return NACME_OK;
+        return nacme_set_state(c, S_NEW_ORDER);
 
     case S_NEW_ORDER:
         if (c->cursor_req == 0) c->replaces_sent = c->certid != NACME_NOSTR;
@@ -566,7 +559,7 @@ int nacme_state_order(nacme_t *c)
         if (rc == NACME_PENDING) return rc;
         if (NACME_WITH_ARI && rc == NACME_ERR_PROBLEM && c->replaces_sent &&
             (strcmp(c->problem.type, "alreadyReplaced") == 0 || nacme_contains_ci(c->problem.detail, "replace"))) {
-            NACME_LOG_WARN(c, "the CA refused \"replaces\": ordering again without it");
+            NACME_LOG_WARN(c, "\"replaces\" refused: ordering without");
             c->certid = NACME_NOSTR;
             return NACME_OK; /* same state, without replaces */
         }
@@ -582,9 +575,9 @@ int nacme_state_order(nacme_t *c)
         return NACME_OK;
 
     case S_ORDER_WRITE:
-        rc = nacme_store_write(c, NACME_OBJ_ORDER, name, c->buf, c->data_len);
+        rc = nacme_store_write(c, NACME_OBJ_ORDER, name);
         if (rc != NACME_OK) return rc;
-        if (c->cursor == 1) nacme_emit(c, NACME_EVENT_ORDER_CREATED, nacme_str(c, c->order_url));
+        if (c->cursor == 1) nacme_emit_ref(c, NACME_EVENT_ORDER_CREATED, c->order_url);
         return follow_order(c);
 
     case S_ORDER_FETCH:
@@ -599,19 +592,17 @@ int nacme_state_order(nacme_t *c)
         }
         if (rc == NACME_ERR_ORDER_INVALID) {
             /* a stored order that cannot complete: forget it and order anew */
-            NACME_LOG_WARN(c, "stored order is no longer usable: ordering anew");
+            NACME_LOG_WARN(c, "stored order unusable: new order");
             memset(&c->problem, 0, sizeof c->problem);
             c->order_url = c->finalize_url = c->cert_url = NACME_NOSTR;
             c->n_authz = 0;
-            nacme_set_state(c, S_CERT_KEY_GEN);
-            return NACME_OK;
+            return nacme_set_state(c, S_CERT_KEY_GEN);
         }
         return rc;
 
     case S_AUTHZ_FETCH:
         if (c->cursor >= c->n_authz) {
-            nacme_set_state(c, S_PUBLISH);
-            return NACME_OK;
+            return nacme_set_state(c, S_PUBLISH);
         }
         rc = post(c, c->authz[c->cursor].url, P_EMPTY);
         if (rc != NACME_OK) return rc;
@@ -626,22 +617,20 @@ int nacme_state_order(nacme_t *c)
             if ((rc = publish(c, s, false)) != NACME_OK) return rc;
             s->flags |= AZ_PUBLISHED;
         }
-        nacme_set_state(c, S_SETTLE);
-        return NACME_OK;
+        return nacme_set_state(c, S_SETTLE);
 
     case S_SETTLE:
         if (c->port->challenge.settle != NULL && any_published(c)) {
             rc = c->port->challenge.settle(c->port->challenge.ctx);
-            if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 100u);
+            if (rc == NACME_PENDING) return nacme_wait_ms(c, 100u);
             if (rc != NACME_OK) return rc;
         }
-        nacme_set_state(c, S_ANSWER);
-        return NACME_OK;
+        return nacme_set_state(c, S_ANSWER);
 
     case S_ANSWER:
         while (c->cursor < c->n_authz && (c->authz[c->cursor].flags & (AZ_SKIP | AZ_ANSWERED))) c->cursor++;
         if (c->cursor >= c->n_authz) {
-            nacme_emit(c, NACME_EVENT_CHALLENGES_ANSWERED, nacme_str(c, c->order_url));
+            nacme_emit_ref(c, NACME_EVENT_CHALLENGES_ANSWERED, c->order_url);
             c->poll_delay_ms = 0; /* a Retry-After of the last answer is honoured */
             return schedule_poll(c);
         }
@@ -660,22 +649,13 @@ int nacme_state_order(nacme_t *c)
         if ((rc = take_order(c)) != NACME_OK) return rc;
         if (c->order_status == ST_PENDING) {
             if (c->polls > 1000u) return NACME_ERR_TIMEOUT;
-            nacme_set_state(c, S_POLL_WAIT);
-            return NACME_OK;
+            return nacme_set_state(c, S_POLL_WAIT);
         }
         return follow_order(c);
 
     case S_UNPUBLISH:
-        for (; c->cursor < c->n_authz; c->cursor++) {
-            nacme_authz_slot_t *s = &c->authz[c->cursor];
-            if ((s->flags & AZ_PUBLISHED) == 0 || (s->flags & AZ_UNPUBLISHED)) continue;
-            rc = publish(c, s, true);
-            if (rc == NACME_PENDING) return rc;
-            if (rc != NACME_OK) NACME_LOG_WARN(c, "removing challenge material failed: %s", nacme_strerror(rc));
-            s->flags |= AZ_UNPUBLISHED;
-        }
-        nacme_set_state(c, c->order_status == ST_VALID ? S_CERT_DOWNLOAD : S_CSR_SIGN);
-        return NACME_OK;
+        if (unpublish_all(c) == NACME_PENDING) return NACME_PENDING;
+        return nacme_set_state(c, c->order_status == ST_VALID ? S_CERT_DOWNLOAD : S_CSR_SIGN);
 
     case S_CSR_SIGN: {
         /* the CSR is signed first, then written whole at the buffer's end, kept for retries */
@@ -687,13 +667,11 @@ int nacme_state_order(nacme_t *c)
         if ((rc = nacme_csr_info(&d, R(c)->ids, R(c)->n_ids, xy)) != NACME_OK) return rc;
         rc = nacme_sha256(cr, &c->sha, nacme_der_data(&d), nacme_der_len(&d), digest);
         if (rc == NACME_OK) rc = cr->sign_digest(cr->ctx, c->cert_key, digest, c->sig);
-        if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
-        if (rc != NACME_OK) return rc;
+        if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
         nacme_der_init(&d, c->buf, NACME_BUF_SIZE);
         if ((rc = nacme_csr(&d, R(c)->ids, R(c)->n_ids, xy, c->sig)) != NACME_OK) return rc;
         nacme_req_reserve_tail(c, nacme_der_len(&d));
-        nacme_set_state(c, S_FINALIZE);
-        return NACME_OK;
+        return nacme_set_state(c, S_FINALIZE);
     }
 
     case S_FINALIZE:
@@ -701,11 +679,10 @@ int nacme_state_order(nacme_t *c)
         if (rc != NACME_OK) return rc;
         nacme_req_reserve_tail(c, 0);
         if ((rc = take_order(c)) != NACME_OK) return rc;
-        nacme_emit(c, NACME_EVENT_FINALIZED, nacme_str(c, c->order_url));
+        nacme_emit_ref(c, NACME_EVENT_FINALIZED, c->order_url);
         c->poll_delay_ms = 0;
         if (c->order_status == ST_VALID) {
-            nacme_set_state(c, S_CERT_DOWNLOAD);
-            return NACME_OK;
+            return nacme_set_state(c, S_CERT_DOWNLOAD);
         }
         if (c->order_status == ST_PROCESSING) return schedule_poll(c);
         return follow_order(c);
@@ -725,22 +702,13 @@ void nacme_write_order_payload(nacme_t *c, nacme_sb_t *sb)
     if (c->req.payload == P_NEW_ORDER) {
         write_identifiers(c, &w);
         if (R(c)->profile != NULL) {
-            nacme_jw_key(&w, "profile");
-            nacme_jw_string(&w, R(c)->profile);
+            nacme_jw_key_string(&w, "profile", R(c)->profile);
         }
         if (NACME_WITH_ARI && c->certid != NACME_NOSTR) {
-            nacme_jw_key(&w, "replaces");
-            nacme_jw_string(&w, nacme_str(c, c->certid));
+            nacme_jw_key_string(&w, "replaces", nacme_str(c, c->certid));
         }
     } else { /* P_FINALIZE: the CSR kept at the end of the buffer */
-        nacme_jw_key(&w, "csr");
-        nacme_jw_raw_begin(&w);
-        nacme_sb_putc(sb, '"');
-        nacme_sb_b64_begin(sb);
-        nacme_sb_put(sb, c->buf + NACME_BUF_SIZE - nacme_req_tail(c), nacme_req_tail(c));
-        nacme_sb_b64_end(sb);
-        nacme_sb_putc(sb, '"');
-        nacme_jw_raw_end(&w);
+        nacme_jw_b64(&w, "csr", c->buf + NACME_BUF_SIZE - nacme_req_tail(c), nacme_req_tail(c));
     }
     nacme_jw_object_end(&w);
     if (nacme_jw_finish(&w) != NACME_OK && sb->err == NACME_OK) sb->err = NACME_ERR_INTERNAL;
@@ -762,31 +730,16 @@ static bool order_dead(const nacme_t *c)
  */
 static bool worth_backoff(int err)
 {
-    switch (err) {
-    case NACME_ERR_CANCELLED:
-    case NACME_ERR_BACKOFF:
-    case NACME_ERR_ARG:
-    case NACME_ERR_CONNECT:
-    case NACME_ERR_RESOLVE:
-    case NACME_ERR_TLS:
-    case NACME_ERR_TLS_VERIFY:
-    case NACME_ERR_IO:
-    case NACME_ERR_STORAGE:
-    case NACME_ERR_STORAGE_CORRUPT:
-    case NACME_ERR_ENTROPY:
-    case NACME_ERR_CRYPTO:
-    case NACME_ERR_KEY:
-    case NACME_ERR_CHALLENGE:
-    case NACME_ERR_TIME_UNKNOWN:
-    case NACME_ERR_LOCKED:
-    case NACME_ERR_EAB_REQUIRED:
-    case NACME_ERR_TOS_REQUIRED:
-    case NACME_ERR_PROFILE:
-    case NACME_ERR_UNSUPPORTED:
-        return false;
-    default:
-        return true;
-    }
+#define E(e) (uint8_t)(-(e))
+    static const uint8_t local[] = {
+        E(NACME_ERR_CANCELLED),     E(NACME_ERR_BACKOFF),      E(NACME_ERR_ARG),          E(NACME_ERR_CONNECT),
+        E(NACME_ERR_RESOLVE),       E(NACME_ERR_TLS),          E(NACME_ERR_TLS_VERIFY),   E(NACME_ERR_IO),
+        E(NACME_ERR_STORAGE),       E(NACME_ERR_STORAGE_CORRUPT), E(NACME_ERR_ENTROPY),   E(NACME_ERR_CRYPTO),
+        E(NACME_ERR_KEY),           E(NACME_ERR_CHALLENGE),    E(NACME_ERR_TIME_UNKNOWN), E(NACME_ERR_LOCKED),
+        E(NACME_ERR_EAB_REQUIRED),  E(NACME_ERR_TOS_REQUIRED), E(NACME_ERR_PROFILE),      E(NACME_ERR_UNSUPPORTED)};
+#undef E
+    _Static_assert(NACME_ERR_BACKOFF >= -255 && NACME_ERR_EAB_REQUIRED >= -255, "codes fit a byte");
+    return err >= 0 || err < -255 || memchr(local, -err, sizeof local) == NULL;
 }
 
 /* Backoff before the next attempt after `failures` failures: 5 min doubling, at most a day. */
@@ -803,22 +756,13 @@ int nacme_state_fail(nacme_t *c)
     switch (c->state) {
     case S_FAIL_UNPUBLISH:
         nacme_cert_abort(c); /* a half-written certificate never replaces the stored one */
-        for (; c->cursor < c->n_authz; c->cursor++) {
-            nacme_authz_slot_t *s = &c->authz[c->cursor];
-            if ((s->flags & AZ_PUBLISHED) == 0 || (s->flags & AZ_UNPUBLISHED)) continue;
-            rc = publish(c, s, true);
-            if (rc == NACME_PENDING) return rc;
-            if (rc != NACME_OK) NACME_LOG_WARN(c, "removing challenge material failed: %s", nacme_strerror(rc));
-            s->flags |= AZ_UNPUBLISHED;
-        }
-        nacme_set_state(c, S_FAIL_DEACTIVATE);
-        return NACME_OK;
+        if (unpublish_all(c) == NACME_PENDING) return NACME_PENDING;
+        return nacme_set_state(c, S_FAIL_DEACTIVATE);
 
     case S_FAIL_DEACTIVATE:
         /* an order that cannot complete: release its pending authorizations, forget it */
         if (!order_dead(c) || c->order_url == NACME_NOSTR) {
-            nacme_set_state(c, S_FAIL_STATE_WRITE);
-            return NACME_OK;
+            return nacme_set_state(c, S_FAIL_STATE_WRITE);
         }
         while (c->cursor < 2u * c->n_authz) {
             nacme_authz_slot_t *s = &c->authz[c->cursor / 2u];
@@ -840,29 +784,25 @@ int nacme_state_fail(nacme_t *c)
             c->cursor++;
         }
         if ((rc = nacme_store_remove(c, NACME_OBJ_ORDER, nacme_cert_name(c))) == NACME_PENDING) return rc;
-        nacme_set_state(c, S_FAIL_STATE_WRITE);
-        return NACME_OK;
+        return nacme_set_state(c, S_FAIL_STATE_WRITE);
 
     case S_FAIL_STATE_WRITE:
         /* remember when the next attempt may start (survives restarts) */
         if ((c->op != OP_ISSUE && c->op != OP_RENEW) || !worth_backoff(c->err)) {
-            nacme_set_state(c, S_FAILED);
-            return NACME_OK;
+            return nacme_set_state(c, S_FAILED);
         }
         if (c->cursor == 0 && !c->state_loaded) {
             /* failed before the state was read: read it now, so nothing stored is lost */
             rc = nacme_state_load(c);
             if (rc == NACME_PENDING) return rc;
             if (rc != NACME_OK) {
-                nacme_set_state(c, S_FAILED);
-                return NACME_OK;
+                return nacme_set_state(c, S_FAILED);
             }
         }
         if (c->cursor == 0) {
             int64_t now;
             if (nacme_unix_now(c, &now) != NACME_OK) {
-                nacme_set_state(c, S_FAILED);
-                return NACME_OK;
+                return nacme_set_state(c, S_FAILED);
             }
             c->failures++;
             int64_t wait = backoff_s(c->failures);
@@ -870,15 +810,13 @@ int nacme_state_fail(nacme_t *c)
             c->next_attempt = now + wait;
             c->result.retry_at = c->next_attempt;
             if ((rc = nacme_state_object(c)) != NACME_OK) {
-                nacme_set_state(c, S_FAILED);
-                return NACME_OK;
+                return nacme_set_state(c, S_FAILED);
             }
             c->cursor = 1;
         }
-        rc = nacme_store_write(c, NACME_OBJ_STATE, nacme_cert_name(c), c->buf, c->data_len);
+        rc = nacme_store_write(c, NACME_OBJ_STATE, nacme_cert_name(c));
         if (rc == NACME_PENDING) return rc;
-        nacme_set_state(c, S_FAILED);
-        return NACME_OK;
+        return nacme_set_state(c, S_FAILED);
 
     default:
         return NACME_ERR_INTERNAL;

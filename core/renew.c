@@ -3,6 +3,7 @@
  * stored certificate back, ACME Renewal Information (RFC 9773), and the
  * decision of when a certificate is due.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "engine.h"
@@ -48,10 +49,22 @@ void nacme_renew_input_of(nacme_renew_input_t *in, const nacme_x509_t *leaf)
 
 /* ---- state object -------------------------------------------------------------- */
 
+/* The STATE object's numbers: five times (fields of nacme_t), then failures and last_error. */
+static const char *const state_keys[] = {"ari_moment",   "ari_start", "ari_end",   "ari_check",
+                                         "next_attempt", "failures",  "last_error"};
+static const uint16_t state_times[] = {offsetof(nacme_t, ari_moment), offsetof(nacme_t, ari_start),
+                                       offsetof(nacme_t, ari_end), offsetof(nacme_t, ari_next_check),
+                                       offsetof(nacme_t, next_attempt)};
+
+static int64_t *state_time(nacme_t *c, size_t i)
+{
+    return (int64_t *)(void *)((char *)c + state_times[i]);
+}
+
 static int64_t json_i64(const nacme_t *c, const char *key)
 {
     int64_t v = 0;
-    int t = nacme_json_get_typed(&c->json, 0, key, NACME_JSON_NUMBER);
+    int t = nacme_jget(c, 0, key, NACME_JSON_NUMBER);
     if (t >= 0 && nacme_json_int(&c->json, t, &v) != NACME_OK) v = 0;
     return v;
 }
@@ -59,7 +72,7 @@ static int64_t json_i64(const nacme_t *c, const char *key)
 int nacme_state_load(nacme_t *c)
 {
     size_t len;
-    int rc = nacme_store_read(c, NACME_OBJ_STATE, nacme_cert_name(c), c->buf, NACME_BUF_SIZE, &len);
+    int rc = nacme_store_load(c, NACME_OBJ_STATE, nacme_cert_name(c), &len);
     if (rc == NACME_PENDING) return rc;
     c->state_loaded = true;
     if (rc == NACME_ERR_NOT_FOUND) return NACME_OK;
@@ -67,14 +80,10 @@ int nacme_state_load(nacme_t *c)
     nacme_json_init(&c->json, c->toks, NACME_JSON_TOKENS);
     if (nacme_json_parse(&c->json, (const char *)c->buf, len) != NACME_OK ||
         nacme_json_type(&c->json, 0) != NACME_JSON_OBJECT) {
-        NACME_LOG_WARN(c, "renewal state of %s unreadable: starting afresh", nacme_cert_name(c));
+        NACME_LOG_WARN(c, "state of %s unreadable: reset", nacme_cert_name(c));
         return NACME_OK;
     }
-    c->ari_moment = json_i64(c, "ari_moment");
-    c->ari_start = json_i64(c, "ari_start");
-    c->ari_end = json_i64(c, "ari_end");
-    c->ari_next_check = json_i64(c, "ari_check");
-    c->next_attempt = json_i64(c, "next_attempt");
+    for (size_t i = 0; i < NACME_ARRAY_LEN(state_times); i++) *state_time(c, i) = json_i64(c, state_keys[i]);
     int64_t f = json_i64(c, "failures");
     c->failures = (uint16_t)(f < 0 ? 0 : f > 1000 ? 1000 : f);
     return NACME_OK;
@@ -87,20 +96,12 @@ int nacme_state_object(nacme_t *c)
     nacme_sb_init(&sb, (char *)c->buf, NACME_BUF_SIZE);
     nacme_jw_init(&w, &sb);
     nacme_jw_object_begin(&w);
-    static const char *const keys[] = {"ari_moment", "ari_start", "ari_end", "ari_check", "next_attempt"};
-    const int64_t vals[] = {c->ari_moment, c->ari_start, c->ari_end, c->ari_next_check, c->next_attempt};
-    for (size_t i = 0; i < NACME_ARRAY_LEN(keys); i++) {
-        nacme_jw_key(&w, keys[i]);
-        nacme_jw_int(&w, vals[i]);
+    for (size_t i = 0; i < NACME_ARRAY_LEN(state_keys); i++) {
+        nacme_jw_key(&w, state_keys[i]);
+        nacme_jw_int(&w, i < NACME_ARRAY_LEN(state_times) ? *state_time(c, i) : i == 5u ? c->failures : c->err);
     }
-    nacme_jw_key(&w, "failures");
-    nacme_jw_int(&w, c->failures);
-    nacme_jw_key(&w, "last_error");
-    nacme_jw_int(&w, c->err);
-    nacme_jw_key(&w, "problem");
-    nacme_jw_string(&w, c->err != NACME_OK ? c->problem.type : "");
-    nacme_jw_key(&w, "detail");
-    nacme_jw_string(&w, c->err != NACME_OK ? c->problem.detail : "");
+    nacme_jw_key_string(&w, "problem", c->err != NACME_OK ? c->problem.type : "");
+    nacme_jw_key_string(&w, "detail", c->err != NACME_OK ? c->problem.detail : "");
     nacme_jw_object_end(&w);
     c->data_len = sb.len;
     return nacme_jw_finish(&w);
@@ -120,7 +121,7 @@ static int take_leaf(nacme_t *c)
     nacme_x509_t x;
     int rc = nacme_x509_parse(c->pem.der, c->pem.der_len, &x);
     if (rc != NACME_OK) {
-        NACME_LOG_ERROR(c, "the stored certificate of %s is unreadable", nacme_cert_name(c));
+        NACME_LOG_ERROR(c, "stored cert of %s unreadable", nacme_cert_name(c));
         return NACME_ERR_STORAGE_CORRUPT;
     }
     nacme_renew_input_t in;
@@ -166,7 +167,7 @@ static int read_cert(nacme_t *c)
     for (unsigned round = 0; round < 256u; round++) {
         if (c->cursor == 1) { /* the key block waits for the crypto port */
             int rc = cr->key_import(cr->ctx, c->pem.der, c->pem.der_len, &c->cert_key);
-            if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
+            if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
             if (rc != NACME_OK) return NACME_ERR_STORAGE_CORRUPT;
             c->cursor = 0; /* go on after the key block (req.pend_off/pend_len) */
         }
@@ -174,7 +175,7 @@ static int read_cert(nacme_t *c)
         size_t have = c->req.pend_len, off = c->req.pend_off;
         if (have == 0) {
             int rc = st->read(st->ctx, NACME_OBJ_CERT, nacme_cert_name(c), c->st_off, rx, rx_cap, &have);
-            if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
+            if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
             if (rc != NACME_OK) {
                 c->st_off = 0;
                 return rc;
@@ -214,9 +215,9 @@ static int read_cert(nacme_t *c)
 /* An ARI answer: {"suggestedWindow":{"start":..,"end":..}}; draw our moment in it once. */
 static int take_ari(nacme_t *c, int64_t now)
 {
-    int w = nacme_json_get_typed(&c->json, 0, "suggestedWindow", NACME_JSON_OBJECT);
-    int ts = w >= 0 ? nacme_json_get_typed(&c->json, w, "start", NACME_JSON_STRING) : -1;
-    int te = w >= 0 ? nacme_json_get_typed(&c->json, w, "end", NACME_JSON_STRING) : -1;
+    int w = nacme_jget(c, 0, "suggestedWindow", NACME_JSON_OBJECT);
+    int ts = nacme_jget(c, w, "start", NACME_JSON_STRING);
+    int te = nacme_jget(c, w, "end", NACME_JSON_STRING);
     if (ts < 0 || te < 0) return NACME_ERR_JSON_MISSING;
     size_t ls, le;
     const char *s = nacme_json_raw(&c->json, ts, &ls);
@@ -255,11 +256,10 @@ int nacme_state_renew(nacme_t *c)
         if ((rc = nacme_unix_now(c, &now)) != NACME_OK) return rc;
         if (!c->order_req->force && c->next_attempt > now) {
             c->result.retry_at = c->next_attempt;
-            NACME_LOG_WARN(c, "an earlier attempt failed: next attempt in %ld s", (long)(c->next_attempt - now));
+            NACME_LOG_WARN(c, "backoff: next attempt in %ld s", (long)(c->next_attempt - now));
             return NACME_ERR_BACKOFF;
         }
-        nacme_set_state(c, (c->op == OP_RENEW || wants_key(c)) ? S_CERT_READ : S_ORDER_READ);
-        return NACME_OK;
+        return nacme_set_state(c, (c->op == OP_RENEW || wants_key(c)) ? S_CERT_READ : S_ORDER_READ);
 
     case S_CERT_READ:
         rc = read_cert(c);
@@ -282,8 +282,7 @@ int nacme_state_renew(nacme_t *c)
         if ((rc = nacme_unix_now(c, &now)) != NACME_OK) return rc;
         if (!NACME_WITH_ARI || c->url_renewal_info == NACME_NOSTR || c->certid == NACME_NOSTR || c->order_req->force ||
             (c->ari_moment > 0 && now < c->ari_next_check)) {
-            nacme_set_state(c, S_RENEW_DECIDE);
-            return NACME_OK;
+            return nacme_set_state(c, S_RENEW_DECIDE);
         }
         if (c->cursor_req == 0) {
             char url[NACME_URL_MAX + 1];
@@ -296,15 +295,14 @@ int nacme_state_renew(nacme_t *c)
             c->req.url = nacme_url_add(c, url, sb.len);
             if (c->req.url == NACME_NOSTR) return NACME_ERR_TOO_LARGE;
         }
-        rc = nacme_exchange(c, M_GET, c->req.url, P_EMPTY, A_KID, B_JSON);
+        rc = nacme_exchange(c, c->req.url, P_EMPTY, RQ_HOW(M_GET, A_KID, B_JSON));
         if (rc == NACME_PENDING) return rc;
         if (rc == NACME_OK) rc = take_ari(c, now);
         if (rc != NACME_OK) {
-            NACME_LOG_WARN(c, "renewal information unavailable (%s): deciding without it", nacme_strerror(rc));
+            NACME_LOG_WARN(c, "ARI unavailable (%s)", nacme_strerror(rc));
             memset(&c->problem, 0, sizeof c->problem);
         }
-        nacme_set_state(c, S_RENEW_DECIDE);
-        return NACME_OK;
+        return nacme_set_state(c, S_RENEW_DECIDE);
 
     case S_RENEW_DECIDE: {
         if ((rc = nacme_unix_now(c, &now)) != NACME_OK) return rc;
@@ -324,21 +322,18 @@ int nacme_state_renew(nacme_t *c)
         c->result.renew_at = at == INT64_MIN ? now : at;
         if (now < at) {
             NACME_LOG_INFO(c, "%s: not due for renewal for %ld s", nacme_cert_name(c), (long)(at - now));
-            nacme_set_state(c, S_STALE_ORDER_REMOVE);
-            return NACME_OK;
+            return nacme_set_state(c, S_STALE_ORDER_REMOVE);
         }
         c->result.due = true;
         if (c->url_renewal_info == NACME_NOSTR) c->certid = NACME_NOSTR; /* replaces is ARI's */
         NACME_LOG_INFO(c, "%s: due for renewal", nacme_cert_name(c));
-        nacme_set_state(c, S_ORDER_READ);
-        return NACME_OK;
+        return nacme_set_state(c, S_ORDER_READ);
     }
 
     case S_STALE_ORDER_REMOVE:
         /* not due: a checkpoint left by a power loss after the install is stale */
         if ((rc = nacme_store_remove(c, NACME_OBJ_ORDER, nacme_cert_name(c))) != NACME_OK) return rc;
-        nacme_set_state(c, S_STATE_WRITE);
-        return NACME_OK;
+        return nacme_set_state(c, S_STATE_WRITE);
 
     case S_STATE_WRITE:
         if (c->cursor == 0) {
@@ -364,15 +359,13 @@ int nacme_state_renew(nacme_t *c)
                                   NACME_BUF_SIZE - c->data_len, &len);
             if (rc == NACME_PENDING) return rc;
             if (rc == NACME_OK && len == c->data_len && memcmp(c->buf, c->buf + len, len) == 0) {
-                nacme_set_state(c, S_FINISHED);
-                return NACME_OK;
+                return nacme_set_state(c, S_FINISHED);
             }
             c->cursor = 2;
         }
-        rc = nacme_store_write(c, NACME_OBJ_STATE, nacme_cert_name(c), c->buf, c->data_len);
+        rc = nacme_store_write(c, NACME_OBJ_STATE, nacme_cert_name(c));
         if (rc != NACME_OK) return rc;
-        nacme_set_state(c, S_FINISHED);
-        return NACME_OK;
+        return nacme_set_state(c, S_FINISHED);
 
     default:
         return NACME_ERR_INTERNAL;

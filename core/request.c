@@ -74,16 +74,15 @@ void nacme_conn_close(nacme_t *c)
     c->connected = false;
 }
 
-void nacme_req_start(nacme_t *c, uint8_t method, uint16_t url, uint8_t payload, uint8_t auth,
-                     uint8_t body_mode)
+void nacme_req_start(nacme_t *c, uint16_t url, uint8_t payload, unsigned how)
 {
     memset(&c->req, 0, sizeof c->req);
     c->req.state = RS_BUILD;
-    c->req.method = method;
+    c->req.method = (uint8_t)(how & 3u);
     c->req.url = url;
     c->req.payload = payload;
-    c->req.auth = auth;
-    c->req.body_mode = body_mode;
+    c->req.auth = (uint8_t)(how >> 2 & 3u);
+    c->req.body_mode = (uint8_t)(how >> 4 & 3u);
     c->req.location = NACME_NOSTR;
     c->req.retry_after = -1;
     c->req.deadline = nacme_now_ms(c) + nacme_io_timeout_ms(c);
@@ -135,7 +134,7 @@ static NACME_NOINLINE int build_post(nacme_t *c)
     c->build_url = url;
     int rc = nacme_write_payload(c, &sb);
     c->build_url = NULL;
-    int frc = nacme_jws_finish_payload(&jws, c->req.digest);
+    int frc = nacme_jws_finish_payload(&jws, c->req_digest);
     if (rc == NACME_OK) rc = frc;
     if (rc != NACME_OK) return rc;
     c->req.out_len = sb.len;
@@ -237,7 +236,7 @@ static void keep_links(nacme_t *c, const char *v, size_t n)
         if (NACME_WITH_PREFERRED_CHAIN && c->req.body_mode == B_PEM_TO_STORAGE &&
             nacme_http_link_has_rel(&link, "alternate")) {
             if (c->n_alternates >= NACME_MAX_ALTERNATES) {
-                NACME_LOG_WARN(c, "more alternate chains than NACME_MAX_ALTERNATES; extra ones ignored");
+                NACME_LOG_WARN(c, "alternates over NACME_MAX_ALTERNATES ignored");
                 continue;
             }
             uint16_t ref = nacme_url_add(c, link.url, link.url_len);
@@ -267,7 +266,7 @@ static void on_header(nacme_t *c, const nacme_http_event_t *ev)
     } else if (nacme_http_name_is(n, nl, "Location")) {
         c->req.location = nacme_url_add(c, ev->value, ev->value_len);
         if (c->req.location == NACME_NOSTR) {
-            NACME_LOG_WARN(c, "Location header is not a usable https URL or does not fit");
+            NACME_LOG_WARN(c, "Location unusable");
         }
     } else if (nacme_http_name_is(n, nl, "Content-Type")) {
         c->req.ctype = classify(ev->value, ev->value_len);
@@ -285,7 +284,7 @@ static void on_header(nacme_t *c, const nacme_http_event_t *ev)
             c->time_offset = date - (int64_t)(nacme_now_ms(c) / 1000u);
             c->time_known = true;
             c->time_from_server = true;
-            NACME_LOG_WARN(c, "device clock unknown: using the CA's Date header for the time");
+            NACME_LOG_WARN(c, "clock unknown: using the CA's Date header");
         }
     }
 }
@@ -293,7 +292,7 @@ static void on_header(nacme_t *c, const nacme_http_event_t *ev)
 /* Copy a JSON string member into a fixed field (truncating), "" when absent. */
 void nacme_json_copy(const nacme_t *c, int obj, const char *key, char *out, size_t cap)
 {
-    int t = nacme_json_get_typed(&c->json, obj, key, NACME_JSON_STRING);
+    int t = nacme_jget(c, obj, key, NACME_JSON_STRING);
     out[0] = '\0';
     if (t < 0) return;
     size_t raw_len;
@@ -322,8 +321,8 @@ void nacme_problem_type(const nacme_t *c, int obj, char *out, size_t cap)
 /* Match a subproblem's identifier to the order's identifiers. */
 static uint8_t subproblem_id(const nacme_t *c, int sub)
 {
-    int id = nacme_json_get_typed(&c->json, sub, "identifier", NACME_JSON_OBJECT);
-    int v = id >= 0 ? nacme_json_get_typed(&c->json, id, "value", NACME_JSON_STRING) : -1;
+    int id = nacme_jget(c, sub, "identifier", NACME_JSON_OBJECT);
+    int v = nacme_jget(c, id, "value", NACME_JSON_STRING);
     if (v < 0 || c->order_req == NULL) return 0xffu;
     for (size_t i = 0; i < c->order_req->n_ids; i++) {
         if (nacme_json_streq(&c->json, v, c->order_req->ids[i].value)) return (uint8_t)i;
@@ -352,8 +351,8 @@ static void parse_problem(nacme_t *c, nacme_problem_t *p)
     nacme_json_copy(c, 0, "detail", p->detail, sizeof p->detail);
     nacme_json_copy(c, 0, "instance", p->instance, sizeof p->instance);
     if (p->instance[0] == '\0') memcpy(p->instance, tos, sizeof tos);
-    int subs = nacme_json_get_typed(&c->json, 0, "subproblems", NACME_JSON_ARRAY);
-    for (int s = subs >= 0 ? nacme_json_first(&c->json, subs) : -1;
+    int subs = nacme_jget(c, 0, "subproblems", NACME_JSON_ARRAY);
+    for (int s = nacme_json_first(&c->json, subs);
          s >= 0 && p->n_sub < NACME_MAX_IDENTIFIERS; s = nacme_json_next(&c->json, subs, s)) {
         if (nacme_json_type(&c->json, s) != NACME_JSON_OBJECT) continue;
         p->sub[p->n_sub].id = subproblem_id(c, s);
@@ -366,7 +365,7 @@ static void parse_problem(nacme_t *c, nacme_problem_t *p)
 static int body_json(nacme_t *c, const uint8_t *data, size_t len)
 {
     if (len > rx_limit(c) - c->req.body_len) {
-        NACME_LOG_ERROR(c, "response body larger than NACME_BUF_SIZE allows");
+        NACME_LOG_ERROR(c, "response over NACME_BUF_SIZE");
         return NACME_ERR_TOO_LARGE;
     }
     memmove(c->buf + c->req.body_len, data, len);
@@ -415,7 +414,7 @@ static NACME_NOINLINE int on_done(nacme_t *c)
         if (c->req.body_len > 0 && (c->req.ctype == CT_JSON || c->req.ctype == CT_PROBLEM)) {
             int rc = nacme_json_finish(&c->json);
             if (rc != NACME_OK) {
-                NACME_LOG_ERROR(c, "invalid JSON in the response (HTTP %u)", (unsigned)c->req.status);
+                NACME_LOG_ERROR(c, "invalid JSON (HTTP %u)", (unsigned)c->req.status);
                 return rc;
             }
         }
@@ -434,7 +433,7 @@ static NACME_NOINLINE int on_done(nacme_t *c)
         }
         if (c->req.body_mode == B_PEM_TO_STORAGE) return nacme_cert_stream_end(c);
         if (c->req.body_mode == B_JSON && c->req.body_len > 0 && c->req.ctype != CT_JSON) {
-            NACME_LOG_ERROR(c, "unexpected Content-Type in a %u response", (unsigned)status);
+            NACME_LOG_ERROR(c, "unexpected Content-Type (HTTP %u)", (unsigned)status);
             return NACME_ERR_CONTENT_TYPE;
         }
         return NACME_OK;
@@ -462,7 +461,7 @@ static NACME_NOINLINE int on_done(nacme_t *c)
         c->req.retries++;
         int64_t secs = c->req.retry_after >= 0 ? c->req.retry_after : 5;
         if (secs > 300) secs = 300;
-        NACME_LOG_WARN(c, "CA unavailable (503): retrying in %ld s", (long)secs);
+        NACME_LOG_WARN(c, "HTTP 503: retry in %ld s", (long)secs);
         c->req.state = RS_WAIT_RETRY;
         c->req.deadline = nacme_now_ms(c) + (uint64_t)secs * 1000u;
         return NACME_PENDING;
@@ -634,9 +633,8 @@ static int step_once(nacme_t *c)
     case RS_SIGN: {
         uint8_t rs[64];
         const nacme_crypto_t *cr = &c->port->crypto;
-        rc = cr->sign_digest(cr->ctx, signing_key(c), c->req.digest, rs);
-        if (rc == NACME_PENDING) return nacme_wait_until(c, nacme_now_ms(c) + 10u);
-        if (rc != NACME_OK) return rc;
+        rc = cr->sign_digest(cr->ctx, signing_key(c), c->req_digest, rs);
+        if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
         nacme_sb_t sb;
         nacme_sb_init(&sb, (char *)c->buf, usable(c));
         sb.len = c->req.out_len;
@@ -672,11 +670,10 @@ static int step_once(nacme_t *c)
     }
 }
 
-int nacme_exchange(nacme_t *c, uint8_t method, uint16_t url, uint8_t payload, uint8_t auth,
-                   uint8_t body_mode)
+int nacme_exchange(nacme_t *c, uint16_t url, uint8_t payload, unsigned how)
 {
     if (c->cursor_req == 0) {
-        nacme_req_start(c, method, url, payload, auth, body_mode);
+        nacme_req_start(c, url, payload, how);
         if (payload == P_ACCOUNT_LOOKUP || payload == P_NEW_ACCOUNT) c->req.flags |= RQ_ALLOW_ERROR;
         c->cursor_req = 1;
     }
@@ -691,7 +688,7 @@ int nacme_req_run(nacme_t *c)
     for (unsigned i = 0; i < 16u; i++) {
         if (c->req.state != RS_WAIT_RETRY && nacme_now_ms(c) > c->req.deadline) {
             nacme_conn_close(c);
-            NACME_LOG_ERROR(c, "no answer from the CA in time");
+            NACME_LOG_ERROR(c, "CA timeout");
             return NACME_ERR_TIMEOUT;
         }
         uint8_t before = c->req.state;
@@ -717,5 +714,5 @@ int nacme_req_run(nacme_t *c)
             return NACME_OK;
         }
     }
-    return nacme_wait_until(c, nacme_now_ms(c)); /* yield, come back at once */
+    return nacme_wait_ms(c, 0); /* yield, come back at once */
 }

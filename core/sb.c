@@ -5,7 +5,6 @@
 
 #include "internal.h"
 
-static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /*
  * Bytes per round through the layers: 3 input bytes at the top give at most
@@ -37,18 +36,6 @@ static void store(nacme_sb_t *sb, const uint8_t *data, size_t len)
     sb->len += len;
 }
 
-static size_t emit_group(const uint8_t g[3], size_t n, uint8_t *out)
-{
-    uint32_t v = ((uint32_t)g[0] << 16) | ((uint32_t)(n > 1 ? g[1] : 0) << 8) | (n > 2 ? g[2] : 0);
-    out[0] = (uint8_t)b64url[(v >> 18) & 63u];
-    out[1] = (uint8_t)b64url[(v >> 12) & 63u];
-    if (n == 1) return 2;
-    out[2] = (uint8_t)b64url[(v >> 6) & 63u];
-    if (n == 2) return 3;
-    out[3] = (uint8_t)b64url[v & 63u];
-    return 4;
-}
-
 /* Encode in[0..n) through layer k's carry into out; return characters made. */
 static size_t encode_layer(nacme_sb_t *sb, unsigned k, const uint8_t *in, size_t n, uint8_t *out)
 {
@@ -56,7 +43,7 @@ static size_t encode_layer(nacme_sb_t *sb, unsigned k, const uint8_t *in, size_t
     for (size_t i = 0; i < n; i++) {
         sb->carry[k][sb->carry_len[k]++] = in[i];
         if (sb->carry_len[k] == 3u) {
-            made += emit_group(sb->carry[k], 3, out + made);
+            made += nacme_b64_group(sb->carry[k], 3, (char *)out + made, 1);
             sb->carry_len[k] = 0;
         }
     }
@@ -146,7 +133,7 @@ void nacme_sb_b64_end(nacme_sb_t *sb)
     }
     unsigned k = sb->depth - 1u;
     uint8_t tail[4];
-    size_t n = sb->carry_len[k] ? emit_group(sb->carry[k], sb->carry_len[k], tail) : 0;
+    size_t n = sb->carry_len[k] ? nacme_b64_group(sb->carry[k], sb->carry_len[k], (char *)tail, 1) : 0;
     sb->carry_len[k] = 0;
     sb->depth--;
     if (n > 0) pass_down(sb, sb->depth, tail, n);

@@ -14,7 +14,7 @@
 
 static int pending(nacme_t *c)
 {
-    return nacme_wait_until(c, nacme_now_ms(c) + NACME_PENDING_RETRY_MS);
+    return nacme_wait_ms(c, NACME_PENDING_RETRY_MS);
 }
 
 static void reset(nacme_t *c)
@@ -46,7 +46,7 @@ int nacme_store_read(nacme_t *c, nacme_object_t obj, const char *scope, uint8_t 
         }
         if (full) {
             reset(c);
-            NACME_LOG_ERROR(c, "stored object %d of %s is larger than the buffer", (int)obj, scope);
+            NACME_LOG_ERROR(c, "object %d of %s too large", (int)obj, scope);
             return NACME_ERR_TOO_LARGE;
         }
         c->st_off += (uint32_t)got;
@@ -55,9 +55,15 @@ int nacme_store_read(nacme_t *c, nacme_object_t obj, const char *scope, uint8_t 
     return NACME_ERR_STORAGE;
 }
 
-int nacme_store_write(nacme_t *c, nacme_object_t obj, const char *scope, const uint8_t *data,
-                      size_t len)
+int nacme_store_load(nacme_t *c, nacme_object_t obj, const char *scope, size_t *len)
 {
+    return nacme_store_read(c, obj, scope, c->buf, NACME_BUF_SIZE, len);
+}
+
+int nacme_store_write(nacme_t *c, nacme_object_t obj, const char *scope)
+{
+    const uint8_t *data = c->buf;
+    size_t len = c->data_len;
     const nacme_storage_t *st = &c->port->storage;
     int rc;
     switch (c->st_stage) {

@@ -165,6 +165,16 @@ int nacme_time_parse_rfc3339(const char *s, size_t len, int64_t *out)
     return NACME_OK;
 }
 
+int nacme_time_parse_asn1(const uint8_t *s, size_t len, bool utc, int64_t *out)
+{
+    /* GeneralizedTime YYYYMMDDHHMMSSZ; UTCTime drops the century */
+    static const char tpl[] = "00001122334455Z";
+    int v[F_COUNT] = {0};
+    if (scan((const char *)s, len, tpl + (utc ? 2 : 0), 0, v) != len || v[F_SEC] > 59) return NACME_ERR_TIME;
+    if (utc) v[F_YEAR] += v[F_YEAR] >= 50 ? 1900 : 2000;
+    return finish(v, 0, out);
+}
+
 int nacme_time_parse_http_date(const char *s, size_t len, int64_t *out)
 {
     /* IMF-fixdate, obsolete RFC 850 and asctime forms (RFC 9110 section 5.6.7) */

@@ -15,13 +15,10 @@
 #include "nacme_time.h"
 
 /* OID contents */
-static const uint8_t oid_ec_public_key[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
-static const uint8_t oid_prime256v1[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 /* id-ce 2.5.29.x: 0x55 0x1d x */
 #define ID_CE_SAN 17u
 #define ID_CE_BASIC_CONSTRAINTS 19u
 #define ID_CE_AKI 35u
-static const uint8_t oid_cn[] = {0x55, 0x04, 0x03}; /* 2.5.4.3 */
 
 /* A region of DER being read element by element. */
 typedef struct {
@@ -65,17 +62,6 @@ static bool oid_is(const nacme_der_tlv_t *t, const uint8_t *oid, size_t len)
     return t->len == len && memcmp(t->value, oid, len) == 0;
 }
 
-/* n decimal digits at s; -1 if any is not a digit. */
-static int digits(const uint8_t *s, unsigned n)
-{
-    int v = 0;
-    for (unsigned i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 /* UTCTime YYMMDDHHMMSSZ (years 1950..2049) or GeneralizedTime YYYYMMDDHHMMSSZ. */
 static int parse_time(cursor_t *c, int64_t *out)
 {
@@ -84,22 +70,8 @@ static int parse_time(cursor_t *c, int64_t *out)
     if (rc != NACME_OK) return rc;
     c->p += t.total;
     c->n -= t.total;
-    unsigned yl = t.tag == NACME_DER_UTC_TIME ? 2u : t.tag == NACME_DER_GENERALIZED_TIME ? 4u : 0u;
-    if (yl == 0 || t.len != yl + 11u || t.value[t.len - 1] != 'Z') return NACME_ERR_X509;
-    const uint8_t *s = t.value;
-    int year = digits(s, yl);
-    if (yl == 2u && year >= 0) year += year >= 50 ? 1900 : 2000;
-    s += yl;
-    int month = digits(s, 2), day = digits(s + 2, 2);
-    int hour = digits(s + 4, 2), minute = digits(s + 6, 2), second = digits(s + 8, 2);
-    static const uint8_t mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (year < 0 || month < 1 || month > 12 || day < 1 || day > mdays[month - 1] || hour < 0 ||
-        hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
-        return NACME_ERR_X509;
-    }
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    if (month == 2 && day == 29 && !leap) return NACME_ERR_X509;
-    *out = nacme_time_from_civil(year, month, day, hour, minute, second);
+    if (t.tag != NACME_DER_UTC_TIME && t.tag != NACME_DER_GENERALIZED_TIME) return NACME_ERR_X509;
+    if (nacme_time_parse_asn1(t.value, t.len, t.tag == NACME_DER_UTC_TIME, out) != NACME_OK) return NACME_ERR_X509;
     return NACME_OK;
 }
 
@@ -118,9 +90,9 @@ static int parse_spki(const nacme_der_tlv_t *spki, nacme_x509_t *cert)
     if (key.len == 0 || key.value[0] != 0) return NACME_ERR_X509; /* whole bytes only */
     cert->public_key.ptr = key.value + 1;
     cert->public_key.len = key.len - 1u;
-    cert->key_is_p256 = oid_is(&oid, oid_ec_public_key, sizeof oid_ec_public_key) &&
+    cert->key_is_p256 = oid_is(&oid, nacme_oid_ec_public_key, sizeof nacme_oid_ec_public_key) &&
                         next(&a, NACME_DER_OID, &params) == NACME_OK &&
-                        oid_is(&params, oid_prime256v1, sizeof oid_prime256v1) && a.n == 0;
+                        oid_is(&params, nacme_oid_prime256v1, sizeof nacme_oid_prime256v1) && a.n == 0;
     return NACME_OK;
 }
 
@@ -331,7 +303,7 @@ int nacme_x509_name_cn(nacme_span_t name, const uint8_t **cn, size_t *cn_len)
             if (rc == NACME_OK) rc = nacme_der_read(a.p, a.n, &value);
             if (rc != NACME_OK) return rc;
             if (value.total != a.n) return NACME_ERR_DER;
-            if (oid_is(&oid, oid_cn, sizeof oid_cn) && is_text(value.tag)) {
+            if (oid_is(&oid, nacme_oid_common_name, sizeof nacme_oid_common_name) && is_text(value.tag)) {
                 *cn = value.value;
                 *cn_len = value.len;
                 found = true;

@@ -200,6 +200,8 @@ void nacme_jw_key(nacme_jw_t *w, const char *key);
  */
 void nacme_jw_string(nacme_jw_t *w, const char *s);
 void nacme_jw_stringn(nacme_jw_t *w, const char *s, size_t n);
+/* nacme_jw_key_string() - nacme_jw_key() then nacme_jw_string(): a string member. */
+void nacme_jw_key_string(nacme_jw_t *w, const char *key, const char *s);
 void nacme_jw_int(nacme_jw_t *w, int64_t v);
 void nacme_jw_bool(nacme_jw_t *w, bool v);
 void nacme_jw_null(nacme_jw_t *w);

@@ -182,6 +182,14 @@ typedef struct nacme_authz_slot {
  * The engine context. Allocate it (statically, on a task stack, anywhere);
  * every field is private. Its size is what `make size` reports as
  * "context: N bytes". Several contexts may run in one program.
+ *
+ * Field order is chosen for code size on Thumb-2: the most used fields
+ * (port, state bytes, the request sub-machine, storage) sit in the first
+ * 128 bytes, where 16-bit loads and stores reach them (bytes below 32), and
+ * the buffer starts below 4 KiB (one instruction for its address). The
+ * span from order_url to problem is cleared as one block when an operation
+ * starts (engine.c). Move fields only while measuring
+ * (scripts/core-size.sh).
  */
 typedef struct nacme {
     /* private */
@@ -194,19 +202,6 @@ typedef struct nacme {
     uint8_t state;
     uint8_t cursor;              /* index within the current state's loop */
     uint8_t cursor_req;          /* 1 while the current state's request runs */
-    uint8_t cleanup;             /* cleanup stage after an error or cancel */
-    int err;                     /* first error of the operation (sticky) */
-    bool cancelled;
-    bool done;
-    uint64_t op_deadline;        /* monotonic ms */
-    nacme_wait_t wait;           /* what the step waits for when it yields */
-    uint8_t wait_kind;           /* NACME_STEP_AGAIN or NACME_STEP_WAIT */
-    uint32_t poll_delay_ms;      /* current polling backoff */
-    uint16_t polls;
-    int64_t time_offset;         /* unix time = mono_s + offset, when known */
-    bool time_known;
-    bool time_from_server;
-
     /* request sub-machine */
     struct {
         uint8_t state;
@@ -232,17 +227,29 @@ typedef struct nacme {
         size_t pend_len;
         uint64_t deadline;
         uint32_t conn_id;        /* hash of host:port of the request */
-        uint8_t digest[32];      /* JWS signing input digest, kept while the signer is pending */
     } req;
-    nacme_http_parser_t http;
-    nacme_json_t json;
-    jsmntok_t toks[NACME_JSON_TOKENS];
-
+    uint8_t cleanup;             /* cleanup stage after an error or cancel */
+    int err;                     /* first error of the operation (sticky) */
+    bool cancelled;
+    bool done;
     /* storage sub-machine */
     uint8_t st_stage;
     uint32_t st_off;
     size_t data_len;             /* bytes prepared in buf for the next storage write */
     size_t tail;                 /* bytes at the end of buf kept across requests (CSR, certificate) */
+    uint64_t op_deadline;        /* monotonic ms */
+    nacme_wait_t wait;           /* what the step waits for when it yields */
+    uint8_t wait_kind;           /* NACME_STEP_AGAIN or NACME_STEP_WAIT */
+    uint32_t poll_delay_ms;      /* current polling backoff */
+    uint16_t polls;
+    int64_t time_offset;         /* unix time = mono_s + offset, when known */
+    bool time_known;
+    bool time_from_server;
+    uint8_t req_digest[32];      /* JWS signing input digest, kept while the signer is pending */
+
+    nacme_http_parser_t http;
+    nacme_json_t json;
+
     const char *build_url;       /* absolute URL of the request being built (valid while building) */
 
     /* connection */
@@ -268,8 +275,9 @@ typedef struct nacme {
     bool eab_required;
     bool tos_present;
     bool profile_ok;
+    uint16_t scope;              /* account storage scope (string pool) */
 
-    /* order */
+    /* order (from here to problem: reset when an operation starts) */
     uint16_t order_url, finalize_url, cert_url;
     uint16_t alternates[NACME_MAX_ALTERNATES];
     uint8_t n_alternates;
@@ -293,7 +301,6 @@ typedef struct nacme {
 
     /* renewal and state */
     uint16_t certid;             /* ARI certificate identifier of the stored certificate */
-    uint16_t scope;              /* account storage scope (string pool) */
     bool roll_recover;           /* a key rollover may have happened before a power loss */
     bool acct_created;
     int64_t ari_moment;          /* drawn in the ARI window; persisted so a reboot keeps it */
@@ -310,6 +317,7 @@ typedef struct nacme {
     char nonce[NACME_NONCE_MAX + 1];
     uint16_t strings_len;
     uint16_t strings_order_mark;  /* strings from here on belong to the current order */
+    jsmntok_t toks[NACME_JSON_TOKENS];
     char strings[NACME_STRINGS_SIZE];
     uint8_t buf[NACME_BUF_SIZE];  /* request, then response body */
 } nacme_t;
