@@ -30,7 +30,11 @@ sys.exit(os.waitstatus_to_exitcode(status))
 PY
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+median() {
+    sort -n | awk '{a[NR]=$1} END {
+        v = NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2
+        if (v == int(v)) printf "%d\n", v; else printf "%.4f\n", v }'
+}
 
 make_pki && start_challtestsrv || exit 1
 PEBBLE_WFE_NONCEREJECT=0 start_pebble bench || exit 1
