@@ -9,15 +9,6 @@
 
 static nacme_identifier_t ids1[] = {{NACME_ID_DNS, "acct.example.test"}};
 
-static nacme_order_req_t order_of(const nacme_identifier_t *ids, size_t n)
-{
-    nacme_order_req_t r;
-    memset(&r, 0, sizeof r);
-    r.ids = ids;
-    r.n_ids = n;
-    return r;
-}
-
 static fake_acme_config_t cfg_default(void)
 {
     fake_acme_config_t c;
@@ -139,7 +130,7 @@ static void test_update_and_deactivate(void **state)
     assert_null(fake_storage_get(&e->storage, NACME_OBJ_ACCOUNT, FAKE_ACME_HOST));
     assert_null(fake_storage_get(&e->storage, NACME_OBJ_ACCOUNT_KEY, FAKE_ACME_HOST));
     /* a new issuance makes a new account with a new key */
-    nacme_order_req_t r = order_of(ids1, 1);
+    nacme_order_req_t r = env_order(ids1, 1);
     assert_int_equal(run_op(e, nacme_start_issue(&e->c, &r)), NACME_STEP_DONE);
     assert_string_equal(nacme_account_url(&e->c), "https://ca.test/acct/2");
     done(e);
@@ -157,7 +148,7 @@ static void test_key_rollover(void **state)
     assert_memory_not_equal(before, after, 64);
     /* the stored key is the new one: a restart issues with it (the CA checks the signatures) */
     env_restart(e);
-    nacme_order_req_t r = order_of(ids1, 1);
+    nacme_order_req_t r = env_order(ids1, 1);
     assert_int_equal(run_op(e, nacme_start_issue(&e->c, &r)), NACME_STEP_DONE);
     assert_int_equal(fake_acme_count(e->acme, "POST newAccount"), 1);
     done(e);
@@ -185,7 +176,7 @@ static void test_key_rollover_interrupted(void **state)
         }
         env_restart(e);
         e->storage.cut_obj = 0;
-        nacme_order_req_t r = order_of(ids1, 1);
+        nacme_order_req_t r = env_order(ids1, 1);
         assert_int_equal(run_op(e, nacme_start_issue(&e->c, &r)), NACME_STEP_DONE);
         assert_true(fake_acme_account_key(e->acme, 1, after));
         if (ca_took_it) assert_memory_not_equal(before, after, 64);
@@ -199,7 +190,7 @@ static void test_revoke(void **state)
     (void)state;
     for (int with_cert_key = 0; with_cert_key <= 1; with_cert_key++) {
         env_t *e = new_env(NULL);
-        nacme_order_req_t r = order_of(ids1, 1);
+        nacme_order_req_t r = env_order(ids1, 1);
         assert_int_equal(run_op(e, nacme_start_issue(&e->c, &r)), NACME_STEP_DONE);
         env_restart(e);
         assert_int_equal(run_op(e, nacme_start_revoke(&e->c, "acct.example.test", 4, with_cert_key)), NACME_STEP_DONE);

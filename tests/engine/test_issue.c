@@ -35,15 +35,6 @@ static void assert_clean(const env_t *e)
 
 static nacme_identifier_t ids1[] = {{NACME_ID_DNS, "www.example.test"}};
 
-static nacme_order_req_t order_of(const nacme_identifier_t *ids, size_t n)
-{
-    nacme_order_req_t r;
-    memset(&r, 0, sizeof r);
-    r.ids = ids;
-    r.n_ids = n;
-    return r;
-}
-
 /* The stored certificate object: key PEM then the chain. */
 static const fake_object_t *stored_cert(const env_t *e, const char *name)
 {
@@ -55,7 +46,7 @@ static void test_first_issuance_exact_requests(void **state)
     (void)state;
     env_t *e = malloc(sizeof *e);
     env_init(e, NULL);
-    nacme_order_req_t r = order_of(ids1, 1);
+    nacme_order_req_t r = env_order(ids1, 1);
     assert_int_equal(nacme_start_issue(&e->c, &r), NACME_OK);
     int rc = env_run(e);
     if (rc != NACME_STEP_DONE) env_dump(e);
@@ -89,14 +80,6 @@ static int issue(env_t *e, nacme_order_req_t *r)
     return env_run(e);
 }
 
-static env_t *new_env(const fake_acme_config_t *cfg)
-{
-    env_t *e = malloc(sizeof *e);
-    assert_non_null(e);
-    env_init(e, cfg);
-    return e;
-}
-
 static void done(env_t *e)
 {
     env_free(e);
@@ -116,12 +99,12 @@ static fake_acme_config_t cfg_default(void)
 static void test_second_issuance_reuses_everything(void **state)
 {
     (void)state;
-    env_t *e = new_env(NULL);
-    nacme_order_req_t r = order_of(ids1, 1);
+    env_t *e = env_new(NULL);
+    nacme_order_req_t r = env_order(ids1, 1);
     assert_int_equal(issue(e, &r), NACME_STEP_DONE);
     fake_acme_log_clear(e->acme);
     nacme_identifier_t other[] = {{NACME_ID_DNS, "mail.example.test"}};
-    nacme_order_req_t r2 = order_of(other, 1);
+    nacme_order_req_t r2 = env_order(other, 1);
     assert_int_equal(issue(e, &r2), NACME_STEP_DONE);
     static const char *const want[] = {"POST newOrder", "POST authorization", "POST challenge", "POST order",
                                        "POST finalize", "POST order", "POST certificate"};
@@ -142,13 +125,13 @@ static void test_second_issuance_reuses_everything(void **state)
 static void test_names_wildcard_and_ip(void **state)
 {
     (void)state;
-    env_t *e = new_env(NULL);
+    env_t *e = env_new(NULL);
     nacme_identifier_t ids[] = {{NACME_ID_DNS, "example.test"},
                                 {NACME_ID_DNS, "*.example.test"},
                                 {NACME_ID_IP, "192.0.2.7"},
                                 {NACME_ID_IP, "2001:db8::7"}};
     nacme_challenge_type_t prefs[] = {NACME_CHALLENGE_HTTP_01, NACME_CHALLENGE_DNS_01};
-    nacme_order_req_t r = order_of(ids, 4);
+    nacme_order_req_t r = env_order(ids, 4);
     r.challenges = prefs;
     r.n_challenges = 2;
     assert_int_equal(issue(e, &r), NACME_STEP_DONE);
@@ -181,9 +164,9 @@ static void test_challenge_preferences(void **state)
 {
     (void)state;
     fake_acme_config_t cfg = cfg_default();
-    env_t *e = new_env(&cfg);
+    env_t *e = env_new(&cfg);
     nacme_challenge_type_t prefs[] = {NACME_CHALLENGE_TLS_ALPN_01, NACME_CHALLENGE_HTTP_01};
-    nacme_order_req_t r = order_of(ids1, 1);
+    nacme_order_req_t r = env_order(ids1, 1);
     r.challenges = prefs;
     r.n_challenges = 2;
     assert_int_equal(issue(e, &r), NACME_STEP_DONE);
@@ -202,7 +185,7 @@ static void test_challenge_preferences(void **state)
 
     /* the CA offers only dns-01 and the port cannot publish it: a clear error, nothing left behind */
     cfg.offer = NACME_CHALLENGE_DNS_01;
-    e = new_env(&cfg);
+    e = env_new(&cfg);
     fake_challenge_init(&e->challenge, NACME_CHALLENGE_HTTP_01);
     e->port.challenge = fake_challenge_port(&e->challenge);
     assert_int_equal(issue(e, &r), NACME_ERR_NO_CHALLENGE);
@@ -221,8 +204,8 @@ static void test_bad_nonce_storm(void **state)
         fake_acme_config_t cfg = cfg_default();
         cfg.nonce_reject_pct = 50;
         cfg.seed = seed;
-        env_t *e = new_env(&cfg);
-        nacme_order_req_t r = order_of(ids1, 1);
+        env_t *e = env_new(&cfg);
+        nacme_order_req_t r = env_order(ids1, 1);
         assert_int_equal(issue(e, &r), NACME_STEP_DONE);
         assert_clean(e);
         assert_true(fake_acme_bad_nonces(e->acme) > 0);
@@ -234,8 +217,8 @@ static void test_bad_nonce_storm(void **state)
     /* more rejections in a row than allowed: a clear error */
     fake_acme_config_t cfg = cfg_default();
     cfg.reject_first_nonces = 1000;
-    env_t *e = new_env(&cfg);
-    nacme_order_req_t r = order_of(ids1, 1);
+    env_t *e = env_new(&cfg);
+    nacme_order_req_t r = env_order(ids1, 1);
     assert_int_equal(issue(e, &r), NACME_ERR_BAD_NONCE_LIMIT);
     assert_int_equal(fake_acme_count(e->acme, "POST newAccount"), NACME_BADNONCE_RETRIES + 1);
     done(e);
@@ -251,8 +234,8 @@ static void test_retry_after(void **state)
         cfg.processing_polls = 1;
         cfg.retry_after = 7;
         cfg.retry_after_date = as_date;
-        env_t *e = new_env(&cfg);
-        nacme_order_req_t r = order_of(ids1, 1);
+        env_t *e = env_new(&cfg);
+        nacme_order_req_t r = env_order(ids1, 1);
         uint64_t t0 = e->clock.mono_ms;
         assert_int_equal(issue(e, &r), NACME_STEP_DONE);
         assert_clean(e);
@@ -270,8 +253,8 @@ static void test_retry_after(void **state)
     /* no Retry-After: short waits growing */
     fake_acme_config_t cfg = cfg_default();
     cfg.pending_polls = 5;
-    env_t *e = new_env(&cfg);
-    nacme_order_req_t r = order_of(ids1, 1);
+    env_t *e = env_new(&cfg);
+    nacme_order_req_t r = env_order(ids1, 1);
     uint64_t t0 = e->clock.mono_ms;
     assert_int_equal(issue(e, &r), NACME_STEP_DONE);
     uint64_t elapsed = e->clock.mono_ms - t0;
@@ -286,11 +269,11 @@ static void test_framing_and_slow_transport(void **state)
     (void)state;
     fake_acme_config_t cfg = cfg_default();
     cfg.chunked = true;
-    env_t *e = new_env(&cfg);
+    env_t *e = env_new(&cfg);
     e->net.chunk = 1;
     e->net.would_block = 3;
     e->net.connect_pending = 2;
-    nacme_order_req_t r = order_of(ids1, 1);
+    nacme_order_req_t r = env_order(ids1, 1);
     assert_int_equal(issue(e, &r), NACME_STEP_DONE);
     assert_clean(e);
     assert_int_equal(e->net.connects, 1); /* one kept-alive connection for everything */
@@ -298,7 +281,7 @@ static void test_framing_and_slow_transport(void **state)
     /* the CA closes after every response: a new connection each time, all fine */
     cfg = cfg_default();
     cfg.close_each = true;
-    e = new_env(&cfg);
+    e = env_new(&cfg);
     assert_int_equal(issue(e, &r), NACME_STEP_DONE);
     assert_int_equal(e->net.connects, 10);
     done(e);
@@ -309,9 +292,9 @@ static void test_connection_cut_mid_body(void **state)
 {
     (void)state;
     for (unsigned cut = 1; cut <= 10; cut++) {
-        env_t *e = new_env(NULL);
+        env_t *e = env_new(NULL);
         e->net.cut_next_response = cut;
-        nacme_order_req_t r = order_of(ids1, 1);
+        nacme_order_req_t r = env_order(ids1, 1);
         int rc = issue(e, &r);
         /* a cut answer to a POST that changes state is an error; a read is asked again */
         if (rc != NACME_STEP_DONE) {
@@ -337,9 +320,9 @@ static void test_connection_cut_mid_body(void **state)
 static void test_timeout(void **state)
 {
     (void)state;
-    env_t *e = new_env(NULL);
+    env_t *e = env_new(NULL);
     e->net.silent_after = 5; /* answers up to the challenge, then nothing */
-    nacme_order_req_t r = order_of(ids1, 1);
+    nacme_order_req_t r = env_order(ids1, 1);
     assert_int_equal(issue(e, &r), NACME_ERR_TIMEOUT);
     assert_int_equal(fake_challenge_live(&e->challenge), 0);
     assert_null(stored_cert(e, "www.example.test"));
@@ -352,8 +335,8 @@ static void test_oversized_response(void **state)
     (void)state;
     fake_acme_config_t cfg = cfg_default();
     cfg.big_body = true;
-    env_t *e = new_env(&cfg);
-    nacme_order_req_t r = order_of(ids1, 1);
+    env_t *e = env_new(&cfg);
+    nacme_order_req_t r = env_order(ids1, 1);
     assert_int_equal(issue(e, &r), NACME_ERR_TOO_LARGE);
     done(e);
 }
@@ -362,14 +345,14 @@ static void test_oversized_response(void **state)
 static void test_pending_signer_and_challenge_port(void **state)
 {
     (void)state;
-    env_t *e = new_env(NULL);
+    env_t *e = env_new(NULL);
     e->sign_pending = 3;
     e->sign_pending_left = 3;
     e->challenge.pending_left = 2;
     e->storage.pending_every = 4;
     nacme_identifier_t ids[] = {{NACME_ID_DNS, "a.example.test"}, {NACME_ID_DNS, "b.example.test"}};
     nacme_challenge_type_t prefs[] = {NACME_CHALLENGE_TLS_ALPN_01};
-    nacme_order_req_t r = order_of(ids, 2);
+    nacme_order_req_t r = env_order(ids, 2);
     r.challenges = prefs;
     r.n_challenges = 1;
     assert_int_equal(issue(e, &r), NACME_STEP_DONE);
@@ -388,9 +371,9 @@ static void test_problems(void **state)
     (void)state;
     fake_acme_config_t cfg = cfg_default();
     cfg.tos = true;
-    env_t *e = new_env(&cfg);
+    env_t *e = env_new(&cfg);
     e->cfg.agree_tos = false;
-    nacme_order_req_t r = order_of(ids1, 1);
+    nacme_order_req_t r = env_order(ids1, 1);
     assert_int_equal(issue(e, &r), NACME_ERR_TOS_REQUIRED);
     assert_int_equal(fake_acme_count(e->acme, "POST newAccount"), 0);
     done(e);
@@ -398,7 +381,7 @@ static void test_problems(void **state)
     cfg = cfg_default();
     cfg.problem_html = true;
     cfg.reject_replaces = true;
-    e = new_env(&cfg);
+    e = env_new(&cfg);
     fake_acme_cfg(e->acme)->eab_required = false;
     e->net.silent_after = 0;
     /* an error page that is not JSON: a clean error naming the status */
@@ -417,9 +400,9 @@ static void test_result_verification(void **state)
         fake_acme_config_t cfg = cfg_default();
         if (which == 0) cfg.wrong_key_cert = true;
         else cfg.extra_san = true;
-        env_t *e = new_env(&cfg);
+        env_t *e = env_new(&cfg);
         fake_storage_put(&e->storage, NACME_OBJ_CERT, "www.example.test", old_cert, sizeof old_cert - 1);
-        nacme_order_req_t r = order_of(ids1, 1);
+        nacme_order_req_t r = env_order(ids1, 1);
         assert_int_equal(issue(e, &r), NACME_ERR_CERT_MISMATCH);
         const fake_object_t *o = stored_cert(e, "www.example.test");
         assert_non_null(o);
@@ -435,8 +418,8 @@ static void test_cancel(void **state)
 {
     (void)state;
     for (unsigned after = 1; after < 40; after += 3) {
-        env_t *e = new_env(NULL);
-        nacme_order_req_t r = order_of(ids1, 1);
+        env_t *e = env_new(NULL);
+        nacme_order_req_t r = env_order(ids1, 1);
         assert_int_equal(nacme_start_issue(&e->c, &r), NACME_OK);
         int rc = NACME_STEP_AGAIN;
         for (unsigned i = 0; i < after && rc > 0; i++) {
@@ -457,16 +440,16 @@ static void test_cancel(void **state)
 static void test_unknown_clock(void **state)
 {
     (void)state;
-    env_t *e = new_env(NULL);
+    env_t *e = env_new(NULL);
     e->clock.unknown = true;
-    nacme_order_req_t r = order_of(ids1, 1);
+    nacme_order_req_t r = env_order(ids1, 1);
     assert_int_equal(issue(e, &r), NACME_STEP_DONE);
     assert_true(fake_log_has(&e->log, "using the CA's Date header"));
     done(e);
     /* no clock and no Date: the certificate cannot be checked for validity */
     fake_acme_config_t cfg = cfg_default();
     cfg.no_date = true;
-    e = new_env(&cfg);
+    e = env_new(&cfg);
     e->clock.unknown = true;
     assert_int_equal(issue(e, &r), NACME_ERR_TIME_UNKNOWN);
     done(e);
@@ -476,7 +459,7 @@ static void test_unknown_clock(void **state)
 static void test_bad_requests(void **state)
 {
     (void)state;
-    env_t *e = new_env(NULL);
+    env_t *e = env_new(NULL);
     nacme_identifier_t bad[][1] = {{{NACME_ID_DNS, ""}},
                                    {{NACME_ID_DNS, "a.*.example"}},
                                    {{NACME_ID_DNS, "*example"}},
@@ -484,15 +467,15 @@ static void test_bad_requests(void **state)
                                    {{NACME_ID_IP, "example.test"}},
                                    {{(nacme_id_type_t)9, "x"}}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        nacme_order_req_t r = order_of(bad[i], 1);
+        nacme_order_req_t r = env_order(bad[i], 1);
         assert_int_equal(nacme_start_issue(&e->c, &r), NACME_ERR_ARG);
     }
     nacme_identifier_t dup[] = {{NACME_ID_DNS, "a.test"}, {NACME_ID_DNS, "A.TEST"}};
-    nacme_order_req_t r = order_of(dup, 2);
+    nacme_order_req_t r = env_order(dup, 2);
     assert_int_equal(nacme_start_issue(&e->c, &r), NACME_ERR_ARG);
-    r = order_of(ids1, NACME_MAX_IDENTIFIERS + 1);
+    r = env_order(ids1, NACME_MAX_IDENTIFIERS + 1);
     assert_int_equal(nacme_start_issue(&e->c, &r), NACME_ERR_ARG);
-    r = order_of(ids1, 0);
+    r = env_order(ids1, 0);
     assert_int_equal(nacme_start_issue(&e->c, &r), NACME_ERR_ARG);
     /* a step without an operation */
     nacme_wait_t w;

@@ -11,15 +11,6 @@
 
 static nacme_identifier_t ids1[] = {{NACME_ID_DNS, "renew.example.test"}};
 
-static nacme_order_req_t order_of(const nacme_identifier_t *ids, size_t n)
-{
-    nacme_order_req_t r;
-    memset(&r, 0, sizeof r);
-    r.ids = ids;
-    r.n_ids = n;
-    return r;
-}
-
 static fake_acme_config_t cfg_default(void)
 {
     fake_acme_config_t c;
@@ -101,7 +92,7 @@ static void test_renew_not_due_then_due(void **state)
     (void)state;
     fake_acme_config_t cfg = cfg_default();
     cfg.lifetime_s = 6u * DAY;
-    nacme_order_req_t r = order_of(ids1, 1);
+    nacme_order_req_t r = env_order(ids1, 1);
     env_t *e = with_cert(&cfg, &r);
     /* a day later: not due, no order, the decision explained */
     e->clock.mono_ms += (uint64_t)DAY * 1000u;
@@ -167,7 +158,7 @@ static void test_renew_with_ari(void **state)
     cfg.ari_start = ENV_NOW + 10 * DAY;
     cfg.ari_end = ENV_NOW + 12 * DAY;
     cfg.ari_retry_after = 3600;
-    nacme_order_req_t r = order_of(ids1, 1);
+    nacme_order_req_t r = env_order(ids1, 1);
     env_t *e = with_cert(&cfg, &r);
     /* the first check asks ARI and draws a moment inside the window */
     assert_int_equal(nacme_start_renew(&e->c, &r), NACME_OK);
@@ -206,7 +197,7 @@ static void test_replaces_refused_then_retried_without(void **state)
     cfg.ari = true;
     cfg.ari_start = ENV_NOW - 2 * DAY; /* due now */
     cfg.ari_end = ENV_NOW - DAY;
-    nacme_order_req_t r = order_of(ids1, 1);
+    nacme_order_req_t r = env_order(ids1, 1);
     env_t *e = with_cert(&cfg, &r);
     fake_acme_cfg(e->acme)->reject_replaces = true;
     assert_int_equal(nacme_start_renew(&e->c, &r), NACME_OK);
@@ -225,7 +216,7 @@ static void test_profiles(void **state)
     cfg.profiles[1] = "shortlived";
     env_t *e = malloc(sizeof *e);
     env_init(e, &cfg);
-    nacme_order_req_t r = order_of(ids1, 1);
+    nacme_order_req_t r = env_order(ids1, 1);
     r.profile = "shortlived";
     assert_int_equal(nacme_start_issue(&e->c, &r), NACME_OK);
     assert_int_equal(env_run(e), NACME_STEP_DONE);
@@ -254,7 +245,7 @@ static void test_preferred_chain(void **state)
     for (unsigned want = 0; want <= 4; want++) {
         env_t *e = malloc(sizeof *e);
         env_init(e, &cfg);
-        nacme_order_req_t r = order_of(ids1, 1);
+        nacme_order_req_t r = env_order(ids1, 1);
         r.preferred_chain = want <= 3 ? fake_acme_root_name(want) : "No Such Root";
         assert_int_equal(nacme_start_issue(&e->c, &r), NACME_OK);
         assert_int_equal(env_run(e), NACME_STEP_DONE);

@@ -9,15 +9,6 @@
 
 static nacme_identifier_t ids1[] = {{NACME_ID_DNS, "dev.example.test"}};
 
-static nacme_order_req_t order_of(const nacme_identifier_t *ids, size_t n)
-{
-    nacme_order_req_t r;
-    memset(&r, 0, sizeof r);
-    r.ids = ids;
-    r.n_ids = n;
-    return r;
-}
-
 static fake_acme_config_t cfg_short_lived(void)
 {
     fake_acme_config_t c;
@@ -69,7 +60,7 @@ static env_t *device_with_due_cert(nacme_order_req_t *r, uint8_t *old, size_t *o
 static void test_power_loss_at_every_write(void **state)
 {
     (void)state;
-    nacme_order_req_t r = order_of(ids1, 1);
+    nacme_order_req_t r = env_order(ids1, 1);
     uint8_t old[FAKE_STORE_MAX];
     size_t old_len;
     /* count the writes of an uninterrupted renewal */
@@ -133,7 +124,7 @@ static void test_killed_at_fixed_points(void **state)
     for (size_t p = 0; p < 3; p++) {
         env_t *e = malloc(sizeof *e);
         env_init(e, NULL);
-        nacme_order_req_t r = order_of(ids1, 1);
+        nacme_order_req_t r = env_order(ids1, 1);
         assert_int_equal(nacme_start_issue(&e->c, &r), NACME_OK);
         for (unsigned i = 0; i < 100000u && e->events[points[p]] == 0; i++) {
             nacme_wait_t w;
@@ -165,7 +156,7 @@ static void test_resume_without_orders_list(void **state)
     cfg.no_orders_list = true;
     env_t *e = malloc(sizeof *e);
     env_init(e, &cfg);
-    nacme_order_req_t r = order_of(ids1, 1);
+    nacme_order_req_t r = env_order(ids1, 1);
     assert_int_equal(nacme_start_issue(&e->c, &r), NACME_OK);
     /* lose power when the order URL is to be stored (the second ORDER write) */
     e->storage.cut_obj = NACME_OBJ_ORDER;
@@ -189,7 +180,7 @@ static void test_backoff_survives_restart(void **state)
     cfg.fail_validation = true;
     env_t *e = malloc(sizeof *e);
     env_init(e, &cfg);
-    nacme_order_req_t r = order_of(ids1, 1);
+    nacme_order_req_t r = env_order(ids1, 1);
     assert_int_equal(nacme_start_issue(&e->c, &r), NACME_OK);
     assert_int_equal(env_run(e), NACME_ERR_ORDER_INVALID);
     int64_t retry = nacme_result(&e->c)->retry_at;
@@ -221,7 +212,7 @@ static void test_backoff_survives_restart(void **state)
     assert_int_equal(env_run(e), NACME_STEP_DONE);
     r.force = false;
     e->clock.mono_ms += 1000;
-    nacme_order_req_t r2 = order_of(ids1, 1);
+    nacme_order_req_t r2 = env_order(ids1, 1);
     assert_int_equal(nacme_start_issue(&e->c, &r2), NACME_OK);
     assert_int_equal(env_run(e), NACME_STEP_DONE);
     env_free(e);
@@ -237,7 +228,7 @@ static void test_two_contexts_interleaved(void **state)
     env_init(b, NULL);
     nacme_identifier_t ida[] = {{NACME_ID_DNS, "a.example.test"}};
     nacme_identifier_t idb[] = {{NACME_ID_DNS, "b.example.test"}, {NACME_ID_IP, "10.0.0.2"}};
-    nacme_order_req_t ra = order_of(ida, 1), rb = order_of(idb, 2);
+    nacme_order_req_t ra = env_order(ida, 1), rb = env_order(idb, 2);
     assert_int_equal(nacme_start_issue(&a->c, &ra), NACME_OK);
     assert_int_equal(nacme_start_issue(&b->c, &rb), NACME_OK);
     int rca = NACME_STEP_AGAIN, rcb = NACME_STEP_AGAIN;

@@ -126,6 +126,23 @@ void env_free(env_t *e)
     fake_acme_free(e->acme);
 }
 
+env_t *env_new(const fake_acme_config_t *acme_cfg)
+{
+    env_t *e = malloc(sizeof *e);
+    if (e == NULL) abort();
+    env_init(e, acme_cfg);
+    return e;
+}
+
+nacme_order_req_t env_order(const nacme_identifier_t *ids, size_t n)
+{
+    nacme_order_req_t r;
+    memset(&r, 0, sizeof r);
+    r.ids = ids;
+    r.n_ids = n;
+    return r;
+}
+
 int env_run(env_t *e)
 {
     int rc = fake_run(&e->c, &e->clock, 200000u);

@@ -38,9 +38,13 @@ typedef struct env {
 
 /* Set up everything; the CA gets acme_cfg (NULL: defaults). */
 void env_init(env_t *e, const fake_acme_config_t *acme_cfg);
+/* env_init() on a new heap block (free it with env_free() and free()); aborts when out of memory. */
+env_t *env_new(const fake_acme_config_t *acme_cfg);
 /* A fresh engine context over the same storage, CA and clock (a restart). */
 void env_restart(env_t *e);
 void env_free(env_t *e);
+/* An order request for ids[0..n) with every option at its default. */
+nacme_order_req_t env_order(const nacme_identifier_t *ids, size_t n);
 /* Run the current operation to its end. */
 int env_run(env_t *e);
 /* Print the request log and engine log (for a failing test). */

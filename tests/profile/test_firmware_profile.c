@@ -23,23 +23,6 @@ static const char *const first_issuance[] = {
 
 static nacme_identifier_t ids1[] = {{NACME_ID_DNS, "device.example.test"}};
 
-static nacme_order_req_t order_of(const nacme_identifier_t *ids, size_t n)
-{
-    nacme_order_req_t r;
-    memset(&r, 0, sizeof r);
-    r.ids = ids;
-    r.n_ids = n;
-    return r;
-}
-
-static env_t *env_new(const fake_acme_config_t *cfg)
-{
-    env_t *e = malloc(sizeof *e);
-    assert_non_null(e);
-    env_init(e, cfg);
-    return e;
-}
-
 static void env_done(env_t *e)
 {
     if (fake_acme_violations(e->acme) != 0) {
@@ -60,7 +43,7 @@ static void test_issue_then_renew(void **state)
     cfg.ari_retry_after = -1;
     cfg.lifetime_s = 6u * DAY;
     env_t *e = env_new(&cfg);
-    nacme_order_req_t r = order_of(ids1, 1);
+    nacme_order_req_t r = env_order(ids1, 1);
     assert_int_equal(nacme_start_issue(&e->c, &r), NACME_OK);
     int rc = env_run(e);
     if (rc != NACME_STEP_DONE) env_dump(e);
@@ -100,18 +83,18 @@ static void test_switched_off_operations_refused(void **state)
     assert_int_equal(nacme_start_key_rollover(&e->c), NACME_ERR_UNSUPPORTED);
     assert_int_equal(nacme_start_account_update(&e->c, contact), NACME_ERR_UNSUPPORTED);
     assert_int_equal(nacme_start_account_deactivate(&e->c), NACME_ERR_UNSUPPORTED);
-    nacme_order_req_t r = order_of(ids1, 1);
+    nacme_order_req_t r = env_order(ids1, 1);
     r.preferred_chain = "Some Root";
     assert_int_equal(nacme_start_issue(&e->c, &r), NACME_ERR_UNSUPPORTED);
     assert_int_equal(nacme_start_renew(&e->c, &r), NACME_ERR_UNSUPPORTED);
     /* more names than the build holds: an argument error, not a cut order */
     static nacme_identifier_t three[] = {
         {NACME_ID_DNS, "a.example.test"}, {NACME_ID_DNS, "b.example.test"}, {NACME_ID_DNS, "c.example.test"}};
-    r = order_of(three, 3);
+    r = env_order(three, 3);
     assert_int_equal(nacme_start_issue(&e->c, &r), NACME_ERR_ARG);
     assert_int_equal(fake_acme_log_count(e->acme), 0);
     /* the context still works after the refusals */
-    r = order_of(ids1, 1);
+    r = env_order(ids1, 1);
     assert_int_equal(nacme_start_issue(&e->c, &r), NACME_OK);
     assert_int_equal(env_run(e), NACME_STEP_DONE);
     assert_true(nacme_result(&e->c)->issued);
@@ -137,7 +120,7 @@ static void test_tls_alpn_not_chosen(void **state)
     /* asked for tls-alpn-01 only: no challenge this build can answer */
     env_t *e = env_new(NULL);
     static const nacme_challenge_type_t alpn_only[] = {NACME_CHALLENGE_TLS_ALPN_01};
-    nacme_order_req_t r = order_of(ids1, 1);
+    nacme_order_req_t r = env_order(ids1, 1);
     r.challenges = alpn_only;
     r.n_challenges = 1;
     assert_int_equal(nacme_start_issue(&e->c, &r), NACME_OK);
@@ -153,7 +136,7 @@ static void test_tls_alpn_not_chosen(void **state)
     cfg.ari_retry_after = -1;
     cfg.offer = NACME_CHALLENGE_TLS_ALPN_01;
     e = env_new(&cfg);
-    r = order_of(ids1, 1);
+    r = env_order(ids1, 1);
     assert_int_equal(nacme_start_issue(&e->c, &r), NACME_OK);
     assert_int_equal(env_run(e), NACME_ERR_NO_CHALLENGE);
     assert_int_equal(e->challenge.publishes, 0);
