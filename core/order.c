@@ -635,6 +635,17 @@ int nacme_state_order(nacme_t *c)
             return schedule_poll(c);
         }
         rc = post(c, c->authz[c->cursor].chall_url, P_CHALLENGE);
+        if (rc == NACME_ERR_PROBLEM && !(c->authz[c->cursor].flags & AZ_RECHECKED)) {
+            /*
+             * An answer sent before a restart may have been validated since
+             * the authorization was read (the CA then refuses a second one):
+             * read the authorizations again, once; answered ones are skipped.
+             */
+            NACME_LOG_WARN(c, "answer refused (%s): reading the authorization again", c->problem.type);
+            c->authz[c->cursor].flags |= AZ_RECHECKED;
+            memset(&c->problem, 0, sizeof c->problem);
+            return nacme_set_state(c, S_AUTHZ_FETCH);
+        }
         if (rc != NACME_OK) return rc;
         c->authz[c->cursor].flags |= AZ_ANSWERED;
         c->cursor++;

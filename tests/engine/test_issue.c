@@ -317,6 +317,47 @@ static void test_connection_cut_mid_body(void **state)
 }
 
 /* A CA that stops answering: the operation times out, challenge material is removed. */
+/*
+ * An answer sent before a restart is validated between reading the
+ * authorization and answering again: the CA refuses the second answer
+ * (Pebble: 400 malformed); the engine reads the authorization again, finds
+ * it valid and goes on. A refusal of a challenge still pending is an error.
+ */
+static void test_answer_refused_after_validation(void **state)
+{
+    (void)state;
+    fake_acme_config_t cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.retry_after = -1;
+    cfg.ari_retry_after = -1;
+    cfg.answer_race = 1;
+    env_t *e = env_new(&cfg);
+    nacme_order_req_t r = env_order(ids1, 1);
+    int rc = issue(e, &r);
+    if (rc != NACME_STEP_DONE) env_dump(e);
+    assert_int_equal(rc, NACME_STEP_DONE);
+    assert_true(nacme_result(&e->c)->issued);
+    assert_int_equal(fake_acme_count(e->acme, "POST challenge"), 1);
+    assert_int_equal(fake_acme_count(e->acme, "POST authorization"), 2);
+    assert_int_equal(fake_acme_count(e->acme, "POST newOrder"), 1);
+    assert_clean(e);
+    done(e);
+
+    /* refused while the challenge stays pending: answered once more, then the error */
+    memset(&cfg, 0, sizeof cfg);
+    cfg.retry_after = -1;
+    cfg.ari_retry_after = -1;
+    cfg.refuse_answers = true;
+    e = env_new(&cfg);
+    r = env_order(ids1, 1);
+    assert_int_equal(issue(e, &r), NACME_ERR_PROBLEM);
+    assert_int_equal(fake_acme_count(e->acme, "POST challenge"), 2);
+    assert_int_equal(fake_acme_count(e->acme, "POST authorization"), 2);
+    assert_string_equal(nacme_problem(&e->c)->type, "malformed");
+    assert_int_equal(fake_challenge_live(&e->challenge), 0);
+    done(e);
+}
+
 static void test_timeout(void **state)
 {
     (void)state;
@@ -494,6 +535,7 @@ int main(void)
         cmocka_unit_test(test_retry_after),
         cmocka_unit_test(test_framing_and_slow_transport),
         cmocka_unit_test(test_connection_cut_mid_body),
+        cmocka_unit_test(test_answer_refused_after_validation),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_oversized_response),
         cmocka_unit_test(test_pending_signer_and_challenge_port),

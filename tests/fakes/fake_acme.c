@@ -713,8 +713,20 @@ static void advance_order(fake_acme_t *a, unsigned id)
 static void answer_challenge(fake_acme_t *a, unsigned z, unsigned k, struct resp *r)
 {
     struct authz *az = &a->authz[z];
+    bool race = a->cfg.answer_race > 0;
+    if (a->cfg.refuse_answers || (!race && strcmp(az->chall_status[k], "pending") != 0)) {
+        /* as Pebble: only a pending challenge can be answered */
+        problem(r, 400, "malformed", "Cannot update challenge with status valid, only status pending");
+        return;
+    }
     snprintf(az->chall_status[k], sizeof az->chall_status[0], "%s", a->cfg.fail_validation ? "invalid" : "valid");
     snprintf(az->status, sizeof az->status, "%s", a->cfg.fail_validation ? "invalid" : "valid");
+    if (race) {
+        /* validated by an answer sent before a restart, just after the client read the authorization */
+        a->cfg.answer_race--;
+        problem(r, 400, "malformed", "Cannot update challenge with status valid, only status pending");
+        return;
+    }
     r->ctype = "application/json; charset=utf-8";
     hdr(r, "Link: <" BASE "/authz/%u>;rel=\"up\"", z);
     body(r, "{\n   \"type\": \"%s\",\n   \"url\": \"" BASE "/chall/%u/%u\",\n   \"token\": \"%s\",\n   \"status\": \"processing\"\n}",

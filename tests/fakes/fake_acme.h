@@ -45,6 +45,8 @@ typedef struct fake_acme_config {
     unsigned offer;            /* NACME_CHALLENGE_* bits offered (0: all three) */
     unsigned valid_authz;      /* bit i: the authorization of identifier i starts valid */
     bool fail_validation;      /* answered challenges become invalid */
+    unsigned answer_race;      /* the next n answers find their challenge validated meanwhile: 400 malformed */
+    bool refuse_answers;       /* every answer gets 400 malformed, the challenge stays pending */
     unsigned alternates;       /* alternate chains, each under its own root name */
     uint32_t lifetime_s;       /* certificate lifetime (0: 90 days) */
     bool reject_replaces;      /* newOrder with "replaces" gets alreadyReplaced */
