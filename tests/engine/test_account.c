@@ -9,22 +9,6 @@
 
 static nacme_identifier_t ids1[] = {{NACME_ID_DNS, "acct.example.test"}};
 
-static fake_acme_config_t cfg_default(void)
-{
-    fake_acme_config_t c;
-    memset(&c, 0, sizeof c);
-    c.retry_after = -1;
-    c.ari_retry_after = -1;
-    return c;
-}
-
-static env_t *new_env(const fake_acme_config_t *cfg)
-{
-    env_t *e = malloc(sizeof *e);
-    env_init(e, cfg);
-    return e;
-}
-
 static void done(env_t *e)
 {
     assert_int_equal(fake_acme_violations(e->acme), 0);
@@ -48,18 +32,18 @@ static void test_external_account_binding(void **state)
     size_t eab_key_len;
     assert_int_equal(nacme_b64url_decode(eab_key_b64, strlen(eab_key_b64), eab_key_raw, sizeof eab_key_raw, &eab_key_len),
                      NACME_OK);
-    fake_acme_config_t cfg = cfg_default();
+    fake_acme_config_t cfg = env_acme_defaults();
     cfg.eab_required = true;
     cfg.eab_kid = "kid-1";
     cfg.eab_key = eab_key_raw;
     cfg.eab_key_len = eab_key_len;
     /* required but not configured: refused before any account request */
-    env_t *e = new_env(&cfg);
+    env_t *e = env_new(&cfg);
     assert_int_equal(run_op(e, nacme_start_account(&e->c)), NACME_ERR_EAB_REQUIRED);
     assert_int_equal(fake_acme_count(e->acme, "POST newAccount"), 0);
     done(e);
     /* configured: the CA checks the MAC over our JWK */
-    e = new_env(&cfg);
+    e = env_new(&cfg);
     e->cfg.eab_kid = "kid-1";
     e->cfg.eab_hmac_key = eab_key_b64;
     assert_int_equal(run_op(e, nacme_start_account(&e->c)), NACME_STEP_DONE);
@@ -67,13 +51,13 @@ static void test_external_account_binding(void **state)
     assert_int_equal(e->events[NACME_EVENT_ACCOUNT_CREATED], 1);
     done(e);
     /* a key that is not base64url: a clear error */
-    e = new_env(&cfg);
+    e = env_new(&cfg);
     e->cfg.eab_kid = "kid-1";
     e->cfg.eab_hmac_key = "not base64!";
     assert_int_equal(run_op(e, nacme_start_account(&e->c)), NACME_ERR_BASE64);
     done(e);
     /* a wrong key: the CA refuses */
-    e = new_env(&cfg);
+    e = env_new(&cfg);
     e->cfg.eab_kid = "kid-1";
     e->cfg.eab_hmac_key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
     assert_int_equal(run_op(e, nacme_start_account(&e->c)), NACME_ERR_PROBLEM);
@@ -85,9 +69,9 @@ static void test_external_account_binding(void **state)
 static void test_terms_of_service(void **state)
 {
     (void)state;
-    fake_acme_config_t cfg = cfg_default();
+    fake_acme_config_t cfg = env_acme_defaults();
     cfg.tos = true;
-    env_t *e = new_env(&cfg);
+    env_t *e = env_new(&cfg);
     e->cfg.agree_tos = false;
     assert_int_equal(run_op(e, nacme_start_account(&e->c)), NACME_ERR_TOS_REQUIRED);
     /* the key was kept: agreeing later creates the account for it (lookup first) */
@@ -101,7 +85,7 @@ static void test_terms_of_service(void **state)
 static void test_account_recovered_from_key(void **state)
 {
     (void)state;
-    env_t *e = new_env(NULL);
+    env_t *e = env_new(NULL);
     assert_int_equal(run_op(e, nacme_start_account(&e->c)), NACME_STEP_DONE);
     fake_storage_t *fs = &e->storage;
     for (size_t i = 0; i < FAKE_STORE_OBJECTS; i++) {
@@ -121,7 +105,7 @@ static void test_account_recovered_from_key(void **state)
 static void test_update_and_deactivate(void **state)
 {
     (void)state;
-    env_t *e = new_env(NULL);
+    env_t *e = env_new(NULL);
     static const char *const contact[] = {"mailto:ops@example.test", NULL};
     assert_int_equal(run_op(e, nacme_start_account_update(&e->c, contact)), NACME_STEP_DONE);
     assert_int_equal(e->events[NACME_EVENT_ACCOUNT_UPDATED], 1);
@@ -139,7 +123,7 @@ static void test_update_and_deactivate(void **state)
 static void test_key_rollover(void **state)
 {
     (void)state;
-    env_t *e = new_env(NULL);
+    env_t *e = env_new(NULL);
     assert_int_equal(run_op(e, nacme_start_account(&e->c)), NACME_STEP_DONE);
     uint8_t before[64], after[64];
     assert_true(fake_acme_account_key(e->acme, 1, before));
@@ -159,7 +143,7 @@ static void test_key_rollover_interrupted(void **state)
 {
     (void)state;
     for (int ca_took_it = 0; ca_took_it <= 1; ca_took_it++) {
-        env_t *e = new_env(NULL);
+        env_t *e = env_new(NULL);
         assert_int_equal(run_op(e, nacme_start_account(&e->c)), NACME_STEP_DONE);
         uint8_t before[64], after[64];
         assert_true(fake_acme_account_key(e->acme, 1, before));
@@ -189,7 +173,7 @@ static void test_revoke(void **state)
 {
     (void)state;
     for (int with_cert_key = 0; with_cert_key <= 1; with_cert_key++) {
-        env_t *e = new_env(NULL);
+        env_t *e = env_new(NULL);
         nacme_order_req_t r = env_order(ids1, 1);
         assert_int_equal(run_op(e, nacme_start_issue(&e->c, &r)), NACME_STEP_DONE);
         env_restart(e);
@@ -198,7 +182,7 @@ static void test_revoke(void **state)
         assert_int_equal(e->events[NACME_EVENT_REVOKED], 1);
         done(e);
     }
-    env_t *e = new_env(NULL);
+    env_t *e = env_new(NULL);
     assert_int_equal(run_op(e, nacme_start_revoke(&e->c, "nothing.example.test", -1, false)), NACME_ERR_NO_CERT);
     assert_int_equal(nacme_start_revoke(&e->c, "x", 7, false), NACME_ERR_ARG);
     assert_int_equal(nacme_start_revoke(&e->c, "x", 11, false), NACME_ERR_ARG);

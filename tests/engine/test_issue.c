@@ -86,15 +86,6 @@ static void done(env_t *e)
     free(e);
 }
 
-static fake_acme_config_t cfg_default(void)
-{
-    fake_acme_config_t c;
-    memset(&c, 0, sizeof c);
-    c.retry_after = -1;
-    c.ari_retry_after = -1;
-    return c;
-}
-
 /* The second issuance of a run reuses account, directory and nonce: no GET directory, no HEAD. */
 static void test_second_issuance_reuses_everything(void **state)
 {
@@ -163,7 +154,7 @@ static void test_names_wildcard_and_ip(void **state)
 static void test_challenge_preferences(void **state)
 {
     (void)state;
-    fake_acme_config_t cfg = cfg_default();
+    fake_acme_config_t cfg = env_acme_defaults();
     env_t *e = env_new(&cfg);
     nacme_challenge_type_t prefs[] = {NACME_CHALLENGE_TLS_ALPN_01, NACME_CHALLENGE_HTTP_01};
     nacme_order_req_t r = env_order(ids1, 1);
@@ -201,7 +192,7 @@ static void test_bad_nonce_storm(void **state)
 {
     (void)state;
     for (uint32_t seed = 1; seed <= 8; seed++) {
-        fake_acme_config_t cfg = cfg_default();
+        fake_acme_config_t cfg = env_acme_defaults();
         cfg.nonce_reject_pct = 50;
         cfg.seed = seed;
         env_t *e = env_new(&cfg);
@@ -215,7 +206,7 @@ static void test_bad_nonce_storm(void **state)
         done(e);
     }
     /* more rejections in a row than allowed: a clear error */
-    fake_acme_config_t cfg = cfg_default();
+    fake_acme_config_t cfg = env_acme_defaults();
     cfg.reject_first_nonces = 1000;
     env_t *e = env_new(&cfg);
     nacme_order_req_t r = env_order(ids1, 1);
@@ -229,7 +220,7 @@ static void test_retry_after(void **state)
 {
     (void)state;
     for (int as_date = 0; as_date <= 1; as_date++) {
-        fake_acme_config_t cfg = cfg_default();
+        fake_acme_config_t cfg = env_acme_defaults();
         cfg.pending_polls = 2;
         cfg.processing_polls = 1;
         cfg.retry_after = 7;
@@ -251,7 +242,7 @@ static void test_retry_after(void **state)
         done(e);
     }
     /* no Retry-After: short waits growing */
-    fake_acme_config_t cfg = cfg_default();
+    fake_acme_config_t cfg = env_acme_defaults();
     cfg.pending_polls = 5;
     env_t *e = env_new(&cfg);
     nacme_order_req_t r = env_order(ids1, 1);
@@ -267,7 +258,7 @@ static void test_retry_after(void **state)
 static void test_framing_and_slow_transport(void **state)
 {
     (void)state;
-    fake_acme_config_t cfg = cfg_default();
+    fake_acme_config_t cfg = env_acme_defaults();
     cfg.chunked = true;
     env_t *e = env_new(&cfg);
     e->net.chunk = 1;
@@ -279,7 +270,7 @@ static void test_framing_and_slow_transport(void **state)
     assert_int_equal(e->net.connects, 1); /* one kept-alive connection for everything */
     done(e);
     /* the CA closes after every response: a new connection each time, all fine */
-    cfg = cfg_default();
+    cfg = env_acme_defaults();
     cfg.close_each = true;
     e = env_new(&cfg);
     assert_int_equal(issue(e, &r), NACME_STEP_DONE);
@@ -326,10 +317,7 @@ static void test_connection_cut_mid_body(void **state)
 static void test_answer_refused_after_validation(void **state)
 {
     (void)state;
-    fake_acme_config_t cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.retry_after = -1;
-    cfg.ari_retry_after = -1;
+    fake_acme_config_t cfg = env_acme_defaults();
     cfg.answer_race = 1;
     env_t *e = env_new(&cfg);
     nacme_order_req_t r = env_order(ids1, 1);
@@ -344,9 +332,7 @@ static void test_answer_refused_after_validation(void **state)
     done(e);
 
     /* refused while the challenge stays pending: answered once more, then the error */
-    memset(&cfg, 0, sizeof cfg);
-    cfg.retry_after = -1;
-    cfg.ari_retry_after = -1;
+    cfg = env_acme_defaults();
     cfg.refuse_answers = true;
     e = env_new(&cfg);
     r = env_order(ids1, 1);
@@ -374,7 +360,7 @@ static void test_timeout(void **state)
 static void test_oversized_response(void **state)
 {
     (void)state;
-    fake_acme_config_t cfg = cfg_default();
+    fake_acme_config_t cfg = env_acme_defaults();
     cfg.big_body = true;
     env_t *e = env_new(&cfg);
     nacme_order_req_t r = env_order(ids1, 1);
@@ -410,7 +396,7 @@ static void test_pending_signer_and_challenge_port(void **state)
 static void test_problems(void **state)
 {
     (void)state;
-    fake_acme_config_t cfg = cfg_default();
+    fake_acme_config_t cfg = env_acme_defaults();
     cfg.tos = true;
     env_t *e = env_new(&cfg);
     e->cfg.agree_tos = false;
@@ -419,7 +405,7 @@ static void test_problems(void **state)
     assert_int_equal(fake_acme_count(e->acme, "POST newAccount"), 0);
     done(e);
 
-    cfg = cfg_default();
+    cfg = env_acme_defaults();
     cfg.problem_html = true;
     cfg.reject_replaces = true;
     e = env_new(&cfg);
@@ -438,7 +424,7 @@ static void test_result_verification(void **state)
     (void)state;
     static const char old_cert[] = "-----BEGIN EC PRIVATE KEY-----\nold\n-----END EC PRIVATE KEY-----\n";
     for (int which = 0; which < 2; which++) {
-        fake_acme_config_t cfg = cfg_default();
+        fake_acme_config_t cfg = env_acme_defaults();
         if (which == 0) cfg.wrong_key_cert = true;
         else cfg.extra_san = true;
         env_t *e = env_new(&cfg);
@@ -488,7 +474,7 @@ static void test_unknown_clock(void **state)
     assert_true(fake_log_has(&e->log, "using the CA's Date header"));
     done(e);
     /* no clock and no Date: the certificate cannot be checked for validity */
-    fake_acme_config_t cfg = cfg_default();
+    fake_acme_config_t cfg = env_acme_defaults();
     cfg.no_date = true;
     e = env_new(&cfg);
     e->clock.unknown = true;

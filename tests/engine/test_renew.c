@@ -11,15 +11,6 @@
 
 static nacme_identifier_t ids1[] = {{NACME_ID_DNS, "renew.example.test"}};
 
-static fake_acme_config_t cfg_default(void)
-{
-    fake_acme_config_t c;
-    memset(&c, 0, sizeof c);
-    c.retry_after = -1;
-    c.ari_retry_after = -1;
-    return c;
-}
-
 /* ---- the decision ---------------------------------------------------------------- */
 
 static void test_renew_time_rules(void **state)
@@ -90,7 +81,7 @@ static void done(env_t *e)
 static void test_renew_not_due_then_due(void **state)
 {
     (void)state;
-    fake_acme_config_t cfg = cfg_default();
+    fake_acme_config_t cfg = env_acme_defaults();
     cfg.lifetime_s = 6u * DAY;
     nacme_order_req_t r = env_order(ids1, 1);
     env_t *e = with_cert(&cfg, &r);
@@ -153,7 +144,7 @@ static void test_renew_not_due_then_due(void **state)
 static void test_renew_with_ari(void **state)
 {
     (void)state;
-    fake_acme_config_t cfg = cfg_default();
+    fake_acme_config_t cfg = env_acme_defaults();
     cfg.ari = true;
     cfg.ari_start = ENV_NOW + 10 * DAY;
     cfg.ari_end = ENV_NOW + 12 * DAY;
@@ -193,7 +184,7 @@ static void test_renew_with_ari(void **state)
 static void test_replaces_refused_then_retried_without(void **state)
 {
     (void)state;
-    fake_acme_config_t cfg = cfg_default();
+    fake_acme_config_t cfg = env_acme_defaults();
     cfg.ari = true;
     cfg.ari_start = ENV_NOW - 2 * DAY; /* due now */
     cfg.ari_end = ENV_NOW - DAY;
@@ -211,7 +202,7 @@ static void test_replaces_refused_then_retried_without(void **state)
 static void test_profiles(void **state)
 {
     (void)state;
-    fake_acme_config_t cfg = cfg_default();
+    fake_acme_config_t cfg = env_acme_defaults();
     cfg.profiles[0] = "classic";
     cfg.profiles[1] = "shortlived";
     env_t *e = malloc(sizeof *e);
@@ -240,7 +231,7 @@ static void test_profiles(void **state)
 static void test_preferred_chain(void **state)
 {
     (void)state;
-    fake_acme_config_t cfg = cfg_default();
+    fake_acme_config_t cfg = env_acme_defaults();
     cfg.alternates = 3;
     for (unsigned want = 0; want <= 4; want++) {
         env_t *e = malloc(sizeof *e);

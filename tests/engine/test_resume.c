@@ -11,10 +11,7 @@ static nacme_identifier_t ids1[] = {{NACME_ID_DNS, "dev.example.test"}};
 
 static fake_acme_config_t cfg_short_lived(void)
 {
-    fake_acme_config_t c;
-    memset(&c, 0, sizeof c);
-    c.retry_after = -1;
-    c.ari_retry_after = -1;
+    fake_acme_config_t c = env_acme_defaults();
     c.lifetime_s = 10u * 86400u;
     return c;
 }

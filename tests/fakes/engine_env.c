@@ -126,6 +126,15 @@ void env_free(env_t *e)
     fake_acme_free(e->acme);
 }
 
+fake_acme_config_t env_acme_defaults(void)
+{
+    fake_acme_config_t c;
+    memset(&c, 0, sizeof c);
+    c.retry_after = -1;
+    c.ari_retry_after = -1;
+    return c;
+}
+
 env_t *env_new(const fake_acme_config_t *acme_cfg)
 {
     env_t *e = malloc(sizeof *e);

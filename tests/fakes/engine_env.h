@@ -43,6 +43,8 @@ env_t *env_new(const fake_acme_config_t *acme_cfg);
 /* A fresh engine context over the same storage, CA and clock (a restart). */
 void env_restart(env_t *e);
 void env_free(env_t *e);
+/* The scripted CA's defaults for engine tests: no Retry-After on polls or ARI answers. */
+fake_acme_config_t env_acme_defaults(void);
 /* An order request for ids[0..n) with every option at its default. */
 nacme_order_req_t env_order(const nacme_identifier_t *ids, size_t n);
 /* Run the current operation to its end. */

@@ -37,10 +37,7 @@ static void env_done(env_t *e)
 static void test_issue_then_renew(void **state)
 {
     (void)state;
-    fake_acme_config_t cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.retry_after = -1;
-    cfg.ari_retry_after = -1;
+    fake_acme_config_t cfg = env_acme_defaults();
     cfg.lifetime_s = 6u * DAY;
     env_t *e = env_new(&cfg);
     nacme_order_req_t r = env_order(ids1, 1);
@@ -130,10 +127,7 @@ static void test_tls_alpn_not_chosen(void **state)
     env_done(e);
 
     /* the CA offers only tls-alpn-01: the same, under the default preference */
-    fake_acme_config_t cfg;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.retry_after = -1;
-    cfg.ari_retry_after = -1;
+    fake_acme_config_t cfg = env_acme_defaults();
     cfg.offer = NACME_CHALLENGE_TLS_ALPN_01;
     e = env_new(&cfg);
     r = env_order(ids1, 1);
