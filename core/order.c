@@ -493,6 +493,7 @@ int nacme_state_order(nacme_t *c)
         }
         return NACME_OK;
 
+#if NACME_WITH_ORDER_LOOKUP
     case S_ORDERS_LIST:
         rc = post(c, c->orders_url, P_EMPTY);
         if (rc == NACME_PENDING) return rc;
@@ -538,6 +539,7 @@ int nacme_state_order(nacme_t *c)
         }
         c->cursor--;
         return NACME_OK;
+#endif
 
     case S_CERT_KEY_GEN:
         if (c->cert_key.id == 0) { /* a reused key was imported by S_CERT_READ */

@@ -5,16 +5,23 @@
 # the .text/.rodata kept from core/ objects summed from the link map (libc
 # and libgcc helpers not counted). Prints per-file flash and the total.
 #
-# Usage: scripts/core-size.sh OUT_DIR [CONFIG_HEADER] [EXTRA_CFLAGS...]
+# Usage: scripts/core-size.sh [--lto] OUT_DIR [CONFIG_HEADER] [EXTRA_CFLAGS...]
 #   CONFIG_HEADER: passed as NACME_CONFIG_FILE (e.g. the firmware's), or "-" for the defaults
+#   --lto: compile and link with link-time optimization, as a firmware built
+#          whole with -flto would; the files are merged, so only the total is printed
 set -eu
+lto=""
+if [ "${1:-}" = --lto ]; then
+    lto=-flto
+    shift
+fi
 out=$1
 cfg=${2:--}
 [ $# -ge 2 ] && shift 2 || shift 1
 here=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$out/obj" "$out/include"
 cp /usr/include/jsmn.h "$out/include/"
-cc="arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -ffunction-sections -fdata-sections -std=c11"
+cc="arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -ffunction-sections -fdata-sections -std=c11 $lto"
 inc="-I$here/include -I$here/port -I$here/core -I$out/include"
 defs=""
 if [ "$cfg" != "-" ]; then
@@ -53,8 +60,8 @@ void _exit(int x)
 }
 EOF
 # shellcheck disable=SC2086
-$cc $inc $defs "$@" -c "$out/stub.c" -o "$out/stub.x"
-arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -Wl,--gc-sections -nostartfiles -specs=nano.specs \
+arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os -std=c11 $inc $defs "$@" -c "$out/stub.c" -o "$out/stub.x"
+arm-none-eabi-gcc -mcpu=cortex-m3 -mthumb -Os $lto -Wl,--gc-sections -nostartfiles -specs=nano.specs \
     -Wl,-Map="$out/core.map" -Wl,-e,main "$out/stub.x" "$out"/obj/*.o -o "$out/core.elf"
 python3 - "$out/core.map" > "$out/core-size.txt" <<'PY'
 import re, sys
@@ -71,8 +78,8 @@ while i < len(lines):
         if len(parts) < 4 and i + 1 < len(lines):
             parts = parts[:1] + lines[i + 1].split()
             i += 1
-        if len(parts) >= 4 and parts[3].endswith(".o") and "/obj/" in parts[3]:
-            name = parts[3].rsplit("/", 1)[1]
+        if len(parts) >= 4 and parts[3].endswith(".o") and ("/obj/" in parts[3] or ".ltrans" in parts[3]):
+            name = "(link-time optimized)" if ".ltrans" in parts[3] else parts[3].rsplit("/", 1)[1]
             totals[name] = totals.get(name, 0) + int(parts[2], 16)
     i += 1
 for name in sorted(totals):
