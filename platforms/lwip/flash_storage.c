@@ -25,6 +25,9 @@ typedef struct header {
 /* What a slot holds. */
 enum { SLOT_EMPTY = 0, SLOT_VALID, SLOT_CORRUPT };
 
+/* The flash operation that answered NACME_PENDING (s->busy). */
+enum { BUSY_NONE = 0, BUSY_RUNNING, BUSY_FINISHED };
+
 /* CRC-32 (IEEE 802.3, reflected), four bits at a time: a 64-byte table. */
 static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
 {
@@ -112,6 +115,71 @@ static int index_of(nacme_object_t obj)
     return i >= 0 && i < NACME_FLASH_OBJECTS ? i : -1;
 }
 
+/* ---- flash operations that may take a while ------------------------------------------ */
+
+static int poll_busy(nacme_flash_storage_t *s)
+{
+    int rc = s->busy_erase ? s->flash.erase(s->flash.ctx, s->busy_addr)
+                           : s->flash.program(s->flash.ctx, s->busy_addr, s->busy_data, s->busy_len);
+    if (rc == NACME_PENDING) s->stats.busy++;
+    return rc;
+}
+
+/*
+ * Let a running operation finish before another flash call: NACME_OK when
+ * the flash is idle, else NACME_PENDING. A finished operation's result is
+ * kept for its owner, unless its write was aborted.
+ */
+static int settle(nacme_flash_storage_t *s)
+{
+    if (s->busy == BUSY_RUNNING) {
+        int rc = poll_busy(s);
+        if (rc == NACME_PENDING) return rc;
+        s->busy = BUSY_FINISHED;
+        s->busy_rc = rc;
+    }
+    if (s->busy == BUSY_FINISHED && s->busy_orphan) s->busy = BUSY_NONE;
+    return NACME_OK;
+}
+
+/*
+ * Erase a sector (erase) or program bytes: NACME_OK, NACME_PENDING (call
+ * again with the same arguments), or an error. The same operation seen
+ * again is polled, or its kept result handed over; another one waits
+ * until the running one is done.
+ */
+static int flash_op(nacme_flash_storage_t *s, bool erase, uint32_t addr, const uint8_t *data, size_t len)
+{
+    bool same = s->busy != BUSY_NONE && !s->busy_orphan && s->busy_erase == erase && s->busy_addr == addr &&
+                s->busy_len == len;
+    if (!same) {
+        if (settle(s) == NACME_PENDING) return NACME_PENDING;
+        s->busy = BUSY_NONE; /* a finished result nobody asked for again */
+    }
+    int rc;
+    if (same && s->busy == BUSY_FINISHED) {
+        rc = s->busy_rc;
+    } else if (same) {
+        rc = poll_busy(s);
+    } else {
+        rc = erase ? s->flash.erase(s->flash.ctx, addr) : s->flash.program(s->flash.ctx, addr, data, len);
+        if (rc == NACME_PENDING) s->stats.busy++;
+    }
+    if (rc == NACME_PENDING) {
+        s->busy = BUSY_RUNNING;
+        s->busy_orphan = false;
+        s->busy_erase = erase;
+        s->busy_addr = addr;
+        s->busy_data = data;
+        s->busy_len = len;
+        return rc;
+    }
+    s->busy = BUSY_NONE;
+    return rc;
+}
+
+/* ---- slots ---------------------------------------------------------------------------- */
+
 /* SLOT_EMPTY / SLOT_VALID / SLOT_CORRUPT, with *h filled for the last two; or NACME_ERR_STORAGE. */
 static int check_slot(nacme_flash_storage_t *s, unsigned idx, unsigned slot, header_t *h)
 {
@@ -185,13 +253,14 @@ static int check_args(nacme_flash_storage_t *s, nacme_object_t obj, const char *
  */
 static int clear_header(nacme_flash_storage_t *s, unsigned idx, unsigned slot)
 {
-    uint8_t b[HDR];
     header_t h;
     uint32_t addr = slot_addr(s, idx, slot);
-    if (s->flash.read(s->flash.ctx, addr, b, HDR) != NACME_OK) return NACME_ERR_STORAGE;
-    if (!header_decode(b, &h)) return NACME_OK;
-    memset(b, 0, HDR);
-    if (s->flash.program(s->flash.ctx, addr, b, HDR) != NACME_OK) return NACME_ERR_STORAGE;
+    if (s->flash.read(s->flash.ctx, addr, s->hdr, HDR) != NACME_OK) return NACME_ERR_STORAGE;
+    if (!header_decode(s->hdr, &h)) return NACME_OK;
+    memset(s->hdr, 0, HDR);
+    int rc = flash_op(s, false, addr, s->hdr, HDR);
+    if (rc == NACME_PENDING) return rc;
+    if (rc != NACME_OK) return NACME_ERR_STORAGE;
     s->stats.programmed += HDR;
     return NACME_OK;
 }
@@ -205,27 +274,40 @@ static int st_begin(void *ctx, nacme_object_t obj, const char *scope)
     int idx = check_args(s, obj, scope, &scope_len);
     if (idx < 0) return idx;
     if (s->open) return NACME_ERR_STATE;
-    bool corrupt;
-    int rc = scan(s, (unsigned)idx, &corrupt);
-    if (rc != NACME_OK) return rc;
-    const nacme_flash_current_t *c = &s->cur[idx];
-    bool have = c->scanned && c->slot >= 0;
-    unsigned target = have ? 1u - (unsigned)c->slot : 0u;
-    /* the other slot holds nothing we need: an older version, a cut write, or nothing */
+    uint32_t hash = fnv1a(scope, scope_len);
+    if (s->erasing && (s->obj != (uint8_t)idx || s->scope_len != scope_len || s->scope_hash != hash)) {
+        return NACME_ERR_STATE; /* another begin is under way */
+    }
+    int rc;
+    if (!s->erasing) {
+        if (settle(s) == NACME_PENDING) return NACME_PENDING;
+        bool corrupt;
+        if ((rc = scan(s, (unsigned)idx, &corrupt)) != NACME_OK) return rc;
+        const nacme_flash_current_t *c = &s->cur[idx];
+        bool have = c->scanned && c->slot >= 0;
+        /* the other slot holds nothing we need: an older version, a cut write, or nothing */
+        s->erasing = true;
+        s->erased = 0;
+        s->obj = (uint8_t)idx;
+        s->slot = (uint8_t)(have ? 1u - (unsigned)c->slot : 0u);
+        s->scope_len = (uint16_t)scope_len;
+        s->scope_hash = hash;
+        s->seq = have ? c->seq + 1u : 1u;
+    }
     const nacme_flash_area_t *a = &s->area[idx];
-    for (uint32_t i = 0; i < a->sectors; i++) {
-        if (s->flash.erase(s->flash.ctx, a->first + target * a->sectors + i) != NACME_OK) {
+    while (s->erased < a->sectors) { /* bounded: one sector more per NACME_OK */
+        rc = flash_op(s, true, a->first + s->slot * a->sectors + s->erased, NULL, 0);
+        if (rc == NACME_PENDING) return rc;
+        if (rc != NACME_OK) {
+            s->erasing = false;
             return NACME_ERR_STORAGE;
         }
+        s->erased++;
         s->stats.erases++;
     }
+    s->erasing = false;
     s->open = true;
     s->broken = false;
-    s->obj = (uint8_t)idx;
-    s->slot = (uint8_t)target;
-    s->scope_len = (uint16_t)scope_len;
-    s->scope_hash = fnv1a(scope, scope_len);
-    s->seq = have ? c->seq + 1u : 1u;
     s->len = 0;
     s->crc = 0;
     return NACME_OK;
@@ -239,7 +321,9 @@ static int st_append(void *ctx, const uint8_t *data, size_t len)
     if (data == NULL) return NACME_ERR_ARG;
     if (s->broken) return NACME_ERR_STORAGE;
     if (len > cap_of(s, s->obj) - s->len) return NACME_ERR_TOO_LARGE;
-    if (s->flash.program(s->flash.ctx, slot_addr(s, s->obj, s->slot) + HDR + s->len, data, len) != NACME_OK) {
+    int rc = flash_op(s, false, slot_addr(s, s->obj, s->slot) + HDR + s->len, data, len);
+    if (rc == NACME_PENDING) return rc;
+    if (rc != NACME_OK) {
         s->broken = true;
         return NACME_ERR_STORAGE;
     }
@@ -253,17 +337,21 @@ static int st_commit(void *ctx)
 {
     nacme_flash_storage_t *s = ctx;
     if (s == NULL || !s->open) return NACME_ERR_STATE;
-    s->open = false;
-    if (s->broken) return NACME_ERR_STORAGE;
+    if (s->broken) {
+        s->open = false;
+        return NACME_ERR_STORAGE;
+    }
     header_t h = {.obj = (uint8_t)(s->obj + 1u),
                   .scope_len = s->scope_len,
                   .scope_hash = s->scope_hash,
                   .seq = s->seq,
                   .len = s->len,
                   .crc = s->crc};
-    uint8_t b[HDR];
-    header_encode(&h, b);
-    if (s->flash.program(s->flash.ctx, slot_addr(s, s->obj, s->slot), b, HDR) != NACME_OK) {
+    header_encode(&h, s->hdr); /* the same bytes on every call */
+    int rc = flash_op(s, false, slot_addr(s, s->obj, s->slot), s->hdr, HDR);
+    if (rc == NACME_PENDING) return rc;
+    s->open = false;
+    if (rc != NACME_OK) {
         s->cur[s->obj].scanned = false; /* a half-written header: look again next time */
         return NACME_ERR_STORAGE;
     }
@@ -282,8 +370,13 @@ static int st_commit(void *ctx)
 static void st_abort(void *ctx)
 {
     nacme_flash_storage_t *s = ctx;
-    /* the target slot has no header: it reads as empty */
-    if (s != NULL) s->open = false;
+    /* the target slot has no header: it reads as empty; a running operation is finished later */
+    if (s == NULL) return;
+    /* a commit that answered NACME_PENDING may still land its header: look again */
+    if (s->open) s->cur[s->obj].scanned = false;
+    s->open = false;
+    s->erasing = false;
+    s->busy_orphan = true;
 }
 
 static int st_read(void *ctx, nacme_object_t obj, const char *scope, uint32_t offset, uint8_t *buf, size_t len,
@@ -295,6 +388,7 @@ static int st_read(void *ctx, nacme_object_t obj, const char *scope, uint32_t of
     int idx = check_args(s, obj, scope, &scope_len);
     if (idx < 0) return idx;
     if (got == NULL || (buf == NULL && len > 0)) return NACME_ERR_ARG;
+    if (settle(s) == NACME_PENDING) return NACME_PENDING;
     bool corrupt;
     int rc = scan(s, (unsigned)idx, &corrupt);
     if (rc != NACME_OK) return rc;
@@ -317,9 +411,19 @@ static int st_remove(void *ctx, nacme_object_t obj, const char *scope)
     size_t scope_len;
     int idx = check_args(s, obj, scope, &scope_len);
     if (idx < 0) return idx;
-    if (s->open && s->obj == (uint8_t)idx) return NACME_ERR_STATE;
+    if ((s->open || s->erasing) && s->obj == (uint8_t)idx) return NACME_ERR_STATE;
+    int rc;
+    if (s->busy != BUSY_NONE && !s->busy_orphan && !s->busy_erase && s->busy_len == HDR &&
+        (s->busy_addr == slot_addr(s, (unsigned)idx, 0) || s->busy_addr == slot_addr(s, (unsigned)idx, 1))) {
+        /* a header clear of this remove answered NACME_PENDING: wait for it, then go on */
+        rc = flash_op(s, false, s->busy_addr, s->hdr, HDR);
+        if (rc == NACME_PENDING) return rc;
+        if (rc != NACME_OK) return NACME_ERR_STORAGE;
+        s->stats.programmed += HDR;
+    }
+    if (settle(s) == NACME_PENDING) return NACME_PENDING;
     bool corrupt;
-    int rc = scan(s, (unsigned)idx, &corrupt);
+    rc = scan(s, (unsigned)idx, &corrupt);
     if (rc != NACME_OK) return rc;
     nacme_flash_current_t *c = &s->cur[idx];
     if (!corrupt && (c->slot < 0 || !scope_matches(c, scope, scope_len))) return NACME_OK;

@@ -41,11 +41,18 @@
  * and one certificate needs no more; two scopes whose hash and length agree
  * would alias (probability 2^-32 for two given names).
  *
- * Flash wear: each commit erases the sectors of one slot; the engine writes
- * the STATE object after every issue or renewal check, so a device checking
- * hourly erases each STATE sector about 4400 times a year (NOR flash is
- * rated for 10^4..10^5 cycles per sector): check daily on a part with low
- * endurance.
+ * Flash wear: each commit erases the sectors of one slot. The engine
+ * writes an object only when its content changes (a renewal check that
+ * finds the certificate not due writes nothing), so a device erases a slot
+ * a few times per issuance, far inside NOR flash's 10^4..10^5 cycles per
+ * sector.
+ *
+ * Nothing blocks: erasing a NOR sector takes 20-400 ms and programming a
+ * page about a millisecond, so a driver may start an erase or a program and
+ * answer NACME_PENDING while the part is busy. The storage then answers
+ * NACME_PENDING too, and the engine calls again later; the storage polls the
+ * operation with the same arguments until it is done, and makes no other
+ * flash call (not even a read) while one is running.
  *
  * Flash with a program unit larger than a byte (many MCU flashes program
  * 4, 8 or 16 bytes at once, and only once) needs a driver that buffers a
@@ -71,18 +78,26 @@ extern "C" {
 /* Bytes of the slot header; a slot holds sectors * sector_size - this of data. */
 #define NACME_FLASH_HEADER_SIZE 32u
 
-/* A flash region with NOR semantics; every call is synchronous. */
+/*
+ * A flash region with NOR semantics. read() is synchronous; erase() and
+ * program() may be: a driver for a part that is busy for a while starts the
+ * operation, answers NACME_PENDING, and is then called again with the same
+ * arguments (the poll) until it answers NACME_OK or an error. program()
+ * takes its data on the call that starts it (later polls may pass a pointer
+ * whose bytes have changed). While an operation runs, the storage makes no
+ * other call of the driver.
+ */
 typedef struct nacme_flash {
     void *ctx;
     uint32_t sector_size; /* bytes per erase sector, >= 64 */
     uint32_t sectors;     /* sectors in the region */
     /* read() - copy len bytes at addr (0 = the region's start). NACME_OK or NACME_ERR_STORAGE. */
     int (*read)(void *ctx, uint32_t addr, uint8_t *buf, size_t len);
-    /* erase() - set sector `sector` to 0xFF. NACME_OK or NACME_ERR_STORAGE. */
+    /* erase() - set sector `sector` to 0xFF. NACME_OK, NACME_PENDING or NACME_ERR_STORAGE. */
     int (*erase)(void *ctx, uint32_t sector);
     /*
-     * program() - clear bits: each byte becomes old & data. NACME_OK, or
-     * NACME_ERR_STORAGE (write failure or power lost).
+     * program() - clear bits: each byte becomes old & data. NACME_OK,
+     * NACME_PENDING, or NACME_ERR_STORAGE (write failure or power lost).
      */
     int (*program)(void *ctx, uint32_t addr, const uint8_t *data, size_t len);
 } nacme_flash_t;
@@ -109,6 +124,7 @@ typedef struct nacme_flash_stats {
     uint32_t programmed; /* bytes programmed */
     uint32_t commits;
     uint32_t largest;    /* largest object committed, bytes */
+    uint32_t busy;       /* flash calls that answered NACME_PENDING (the part was busy) */
 } nacme_flash_stats_t;
 
 /* The storage state; caller-owned, fields private. */
@@ -116,6 +132,22 @@ typedef struct nacme_flash_storage {
     nacme_flash_t flash;
     nacme_flash_area_t area[NACME_FLASH_OBJECTS];
     nacme_flash_current_t cur[NACME_FLASH_OBJECTS];
+    /*
+     * A flash operation that answered NACME_PENDING: polled until done.
+     * An orphan belongs to a write that was aborted (finished, then forgotten);
+     * a finished one's result waits for its owner's next call.
+     */
+    uint8_t busy;   /* 0 none, 1 running, 2 finished */
+    bool busy_orphan;
+    bool busy_erase; /* erase (else program) */
+    int busy_rc;
+    uint32_t busy_addr; /* sector (erase) or address (program) */
+    const uint8_t *busy_data;
+    size_t busy_len;
+    /* begin() in progress: the target slot's sectors erased so far */
+    bool erasing;
+    uint32_t erased;
+    uint8_t hdr[NACME_FLASH_HEADER_SIZE]; /* the header being programmed (outlives a pending call) */
     /* the open write */
     bool open;
     bool broken;        /* a program failed: commit refuses */
@@ -144,10 +176,12 @@ int nacme_flash_storage_init(nacme_flash_storage_t *s, const nacme_flash_t *flas
 
 /*
  * nacme_flash_storage_port() - the storage part of the port over s:
- *  - begin(obj, scope): NACME_ERR_STATE while a write is open,
- *    NACME_ERR_ARG for an unknown object or a NULL scope or one longer
- *    than 65535 bytes, NACME_ERR_STORAGE when the erase fails. Erases the
- *    target slot (the one not holding the current version).
+ *  - begin(obj, scope): NACME_ERR_STATE while a write is open (or while
+ *    another begin is erasing), NACME_ERR_ARG for an unknown object or a
+ *    NULL scope or one longer than 65535 bytes, NACME_ERR_STORAGE when the
+ *    erase fails. Erases the target slot (the one not holding the current
+ *    version); a begin that answered NACME_PENDING is continued by calling
+ *    it again with the same arguments, or dropped with abort().
  *  - append(): NACME_ERR_STATE without an open write, NACME_ERR_TOO_LARGE
  *    beyond the slot (the write stays open; abort() it),
  *    NACME_ERR_STORAGE when programming fails.
@@ -158,7 +192,12 @@ int nacme_flash_storage_init(nacme_flash_storage_t *s, const nacme_flash_t *flas
  *    header but its data fails the CRC and no other version is valid.
  *  - remove(): NACME_OK also when absent or stored under another scope;
  *    NACME_ERR_STATE while a write of the same object is open.
- * No call answers NACME_PENDING (the flash calls are synchronous).
+ * Every call answers NACME_PENDING while a flash operation it waits for is
+ * running (only with a driver that answers NACME_PENDING itself); the
+ * caller calls again with the same arguments. abort() never waits: an
+ * operation still running is finished by the next call. An abort() after a
+ * commit() that answered NACME_PENDING leaves either version current (the
+ * header may already be on its way into the flash), each whole.
  */
 void nacme_flash_storage_port(nacme_flash_storage_t *s, nacme_storage_t *out);
 
@@ -174,6 +213,19 @@ typedef struct nacme_flash_ram {
     uint8_t *base;
     uint32_t sector_size;
     uint32_t sectors;
+    /*
+     * Busy time, as a count of polls: 0 (set by init) completes erase() and
+     * program() in the call; N > 0 makes each answer NACME_PENDING to the
+     * call that starts it and to the next N - 1 polls, as a NOR part that is
+     * busy erasing or programming. Set it after init.
+     */
+    uint8_t busy_polls;
+    /* the operation in progress (private) */
+    uint8_t busy_left;
+    bool busy_erase;
+    int busy_rc;
+    uint32_t busy_addr;
+    size_t busy_len;
 } nacme_flash_ram_t;
 
 /*
@@ -183,7 +235,11 @@ typedef struct nacme_flash_ram {
  * NACME_ERR_STORAGE when a bit would have to go from 0 to 1 (writing
  * without erasing first, which real NOR flash cannot do); out-of-range
  * addresses are NACME_ERR_STORAGE too. The memory's initial content does
- * not matter: the storage erases a slot before writing it.
+ * not matter: the storage erases a slot before writing it. With busy_polls
+ * set, the bytes change on the call that starts an operation; any other
+ * call while it runs (a read, another operation, a poll with other
+ * arguments) is NACME_ERR_STORAGE, so a caller that breaks the driver
+ * contract above is caught.
  */
 void nacme_flash_ram_init(nacme_flash_ram_t *r, uint8_t *base, uint32_t sector_size, uint32_t sectors,
                           nacme_flash_t *out);

@@ -204,6 +204,15 @@ if [ "$renewals" -gt 0 ]; then
         notok "http-01: $served answers for $orders orders"
     fi
 fi
+# The board's flash stays busy for two polls per erase and program: every
+# write above went through the storage's non-blocking path.
+busy=$(sed -n 's/^flash: .* \([0-9]*\) busy answers.*/\1/p' "$work/acme.log" | tail -n 1)
+commits=$(sed -n 's/^flash: \([0-9]*\) commits.*/\1/p' "$work/acme.log" | tail -n 1)
+if [ -n "$busy" ] && [ "$busy" -gt 0 ] && [ -n "$commits" ] && [ "$commits" -gt 0 ]; then
+    ok "the flash answered busy $busy times and all $commits commits completed"
+else
+    notok "flash: '${busy:-no}' busy answers, '${commits:-no}' commits"
+fi
 [ "$fail" -eq 0 ] || { quote "$work/acme.log"; tail -n 40 "$work/pebble.log" | sed 's/^/# pebble: /'; }
 [ "${FW_ONLY_MAIN:-0}" = 1 ] && finish
 

@@ -3,7 +3,8 @@
  * flash_ram.c) over a RAM flash: the port contract with every error code,
  * the on-flash format byte for byte, and power cuts at every programmed
  * byte and every erase of a replace and of a remove, each leaving the old
- * or the new version readable and CRC-valid.
+ * or the new version readable and CRC-valid; and a flash that stays busy
+ * (erase and program answering NACME_PENDING) behind every call.
  */
 #include "test_util.h"
 
@@ -733,6 +734,305 @@ static void test_power_cut_remove(void **state)
     }
 }
 
+/* ---- a flash that stays busy: erase and program answer NACME_PENDING ------------------- */
+
+#define BUSY 3
+
+/* A RAM flash that is busy BUSY polls per operation, with its calls counted. */
+typedef struct busy_flash {
+    uint8_t mem[SECTOR * SECTORS];
+    nacme_flash_ram_t ram;
+    nacme_flash_t inner;
+    nacme_flash_t outer;
+    nacme_flash_storage_t st;
+    nacme_storage_t port;
+    unsigned erase_calls, program_calls, read_calls;
+    uint32_t last_program_addr;
+} busy_flash_t;
+
+static int bf_read(void *ctx, uint32_t addr, uint8_t *buf, size_t len)
+{
+    busy_flash_t *b = ctx;
+    b->read_calls++;
+    return b->inner.read(b->inner.ctx, addr, buf, len);
+}
+
+static int bf_erase(void *ctx, uint32_t sector)
+{
+    busy_flash_t *b = ctx;
+    b->erase_calls++;
+    return b->inner.erase(b->inner.ctx, sector);
+}
+
+static int bf_program(void *ctx, uint32_t addr, const uint8_t *data, size_t len)
+{
+    busy_flash_t *b = ctx;
+    b->program_calls++;
+    b->last_program_addr = addr;
+    return b->inner.program(b->inner.ctx, addr, data, len);
+}
+
+static busy_flash_t *busy_new(uint8_t polls)
+{
+    busy_flash_t *b = calloc(1, sizeof *b);
+    assert_non_null(b);
+    nacme_flash_ram_init(&b->ram, b->mem, SECTOR, SECTORS, &b->inner);
+    b->ram.busy_polls = polls;
+    b->outer = b->inner;
+    b->outer.ctx = b;
+    b->outer.read = bf_read;
+    b->outer.erase = bf_erase;
+    b->outer.program = bf_program;
+    assert_int_equal(nacme_flash_storage_init(&b->st, &b->outer, layout), NACME_OK);
+    nacme_flash_storage_port(&b->st, &b->port);
+    return b;
+}
+
+/* Repeat a storage call while it answers NACME_PENDING (at most 1000 times); *pendings counts them. */
+#define DRIVE(rc, pendings, call)                                                     \
+    do {                                                                              \
+        (pendings) = 0;                                                               \
+        while (((rc) = (call)) == NACME_PENDING && (pendings) < 1000) (pendings)++;   \
+    } while (0)
+
+static int busy_put(busy_flash_t *b, nacme_object_t obj, const char *scope, const uint8_t *data, size_t len,
+                    unsigned *pendings)
+{
+    int rc;
+    unsigned p;
+    *pendings = 0;
+    DRIVE(rc, p, b->port.begin(b->port.ctx, obj, scope));
+    *pendings += p;
+    if (rc != NACME_OK) return rc;
+    for (size_t off = 0; off < len; off += 100) {
+        DRIVE(rc, p, b->port.append(b->port.ctx, data + off, len - off < 100 ? len - off : 100));
+        *pendings += p;
+        if (rc != NACME_OK) return rc;
+    }
+    DRIVE(rc, p, b->port.commit(b->port.ctx));
+    *pendings += p;
+    return rc;
+}
+
+static int busy_get(busy_flash_t *b, nacme_object_t obj, const char *scope, uint8_t *out, size_t cap, size_t *len)
+{
+    int rc;
+    unsigned p;
+    *len = 0;
+    for (int guard = 0; guard < 100; guard++) {
+        size_t got = 0;
+        DRIVE(rc, p, b->port.read(b->port.ctx, obj, scope, (uint32_t)*len, out + *len, cap - *len, &got));
+        if (rc != NACME_OK || got == 0) return rc;
+        *len += got;
+    }
+    return NACME_ERR_STORAGE;
+}
+
+/*
+ * Every operation of the port over a flash that is busy 3 polls per erase
+ * and program: each answers NACME_PENDING exactly as often as its flash
+ * operations take polls, never breaks the driver contract (the RAM driver
+ * fails any other call while busy), and leaves the flash byte for byte as
+ * a synchronous flash would.
+ */
+static void test_busy_flash_same_bytes(void **state)
+{
+    (void)state;
+    busy_flash_t *busy = busy_new(BUSY), *sync = busy_new(0);
+    memset(busy->mem, 0, sizeof busy->mem);
+    memset(sync->mem, 0, sizeof sync->mem);
+    uint8_t v[NACME_FLASH_OBJECTS][900];
+    const size_t lens[NACME_FLASH_OBJECTS] = {200, 150, 300, 900, 0};
+    const unsigned sectors[NACME_FLASH_OBJECTS] = {1, 1, 2, 4, 1};
+    unsigned busy_answers = 0;
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < NACME_FLASH_OBJECTS; i++) {
+            nacme_object_t obj = (nacme_object_t)(i + 1);
+            fill(v[i], lens[i] > 0 ? lens[i] : 1, (unsigned)(i + 10 * round));
+            unsigned pendings, none;
+            assert_int_equal(busy_put(busy, obj, "dev", v[i], lens[i], &pendings), NACME_OK);
+            assert_int_equal(busy_put(sync, obj, "dev", v[i], lens[i], &none), NACME_OK);
+            assert_int_equal(none, 0);
+            /* erases, 100-byte appends and the header: BUSY pendings each */
+            unsigned ops = sectors[i] + (unsigned)((lens[i] + 99) / 100) + 1u;
+            assert_int_equal(pendings, ops * BUSY);
+            busy_answers += pendings;
+            uint8_t got[1024];
+            size_t len;
+            assert_int_equal(busy_get(busy, obj, "dev", got, sizeof got, &len), NACME_OK);
+            assert_int_equal(len, lens[i]);
+            assert_memory_equal(got, v[i], lens[i]);
+        }
+    }
+    unsigned pendings;
+    int rc;
+    DRIVE(rc, pendings, busy->port.remove(busy->port.ctx, NACME_OBJ_ORDER, "dev"));
+    assert_int_equal(rc, NACME_OK);
+    assert_int_equal(pendings, 2 * BUSY); /* two headers cleared */
+    busy_answers += pendings;
+    assert_int_equal(sync->port.remove(sync->port.ctx, NACME_OBJ_ORDER, "dev"), NACME_OK);
+    assert_memory_equal(busy->mem, sync->mem, sizeof busy->mem);
+    nacme_flash_stats_t a, b;
+    nacme_flash_storage_stats(&busy->st, &a);
+    nacme_flash_storage_stats(&sync->st, &b);
+    assert_int_equal(b.busy, 0);
+    assert_int_equal(a.busy, busy_answers);
+    a.busy = 0;
+    assert_memory_equal(&a, &b, sizeof a);
+    /* after a reboot the busy flash reads the same */
+    assert_int_equal(nacme_flash_storage_init(&busy->st, &busy->inner, layout), NACME_OK);
+    nacme_flash_storage_port(&busy->st, &busy->port);
+    uint8_t got[1024];
+    size_t len;
+    assert_int_equal(busy_get(busy, NACME_OBJ_CERT, "dev", got, sizeof got, &len), NACME_OK);
+    assert_int_equal(len, 900);
+    assert_memory_equal(got, v[3], 900);
+    assert_int_equal(busy_get(busy, NACME_OBJ_ORDER, "dev", got, sizeof got, &len), NACME_ERR_NOT_FOUND);
+    free(busy);
+    free(sync);
+}
+
+/*
+ * A read of another object while a write's erase or program runs: the read
+ * waits for the flash (NACME_PENDING), and the write then goes on without
+ * erasing or programming anything twice.
+ */
+static void test_busy_flash_read_between(void **state)
+{
+    (void)state;
+    busy_flash_t *b = busy_new(BUSY);
+    uint8_t acct[50], cert[300], got[512];
+    fill(acct, sizeof acct, 1);
+    fill(cert, sizeof cert, 2);
+    unsigned p;
+    int rc;
+    assert_int_equal(busy_put(b, NACME_OBJ_ACCOUNT, "ca", acct, sizeof acct, &p), NACME_OK);
+    /* begin of CERT erases 4 sectors: read ACCOUNT when the second erase has started */
+    unsigned erases_at_begin = b->erase_calls;
+    assert_int_equal(b->port.begin(b->port.ctx, NACME_OBJ_CERT, "dev"), NACME_PENDING);
+    for (int i = 0; i < BUSY; i++) assert_int_equal(b->port.begin(b->port.ctx, NACME_OBJ_CERT, "dev"), NACME_PENDING);
+    unsigned erases_before = b->erase_calls;
+    size_t len;
+    size_t got_n = 0;
+    assert_int_equal(b->port.read(b->port.ctx, NACME_OBJ_ACCOUNT, "ca", 0, got, sizeof got, &got_n), NACME_PENDING);
+    assert_int_equal(got_n, 0);
+    assert_int_equal(busy_get(b, NACME_OBJ_ACCOUNT, "ca", got, sizeof got, &len), NACME_OK);
+    assert_int_equal(len, sizeof acct);
+    assert_memory_equal(got, acct, sizeof acct);
+    /* the read polled the erase to its end: the begin takes its result, no erase again */
+    assert_int_equal(b->erase_calls - erases_before, BUSY);
+    DRIVE(rc, p, b->port.begin(b->port.ctx, NACME_OBJ_CERT, "dev"));
+    assert_int_equal(rc, NACME_OK);
+    assert_int_equal(b->erase_calls - erases_at_begin, 4u * (BUSY + 1u));
+    /* an append's program interrupted by a read: programmed once (start + BUSY polls) */
+    unsigned programs_before = b->program_calls;
+    assert_int_equal(b->port.append(b->port.ctx, cert, sizeof cert), NACME_PENDING);
+    assert_int_equal(busy_get(b, NACME_OBJ_ACCOUNT, "ca", got, sizeof got, &len), NACME_OK);
+    DRIVE(rc, p, b->port.append(b->port.ctx, cert, sizeof cert));
+    assert_int_equal(rc, NACME_OK);
+    assert_int_equal(b->program_calls - programs_before, BUSY + 1u);
+    DRIVE(rc, p, b->port.commit(b->port.ctx));
+    assert_int_equal(rc, NACME_OK);
+    assert_int_equal(busy_get(b, NACME_OBJ_CERT, "dev", got, sizeof got, &len), NACME_OK);
+    assert_int_equal(len, sizeof cert);
+    assert_memory_equal(got, cert, sizeof cert);
+    free(b);
+}
+
+/*
+ * abort() while an erase or a program runs: nothing waits, the running
+ * operation is finished by the next call, the previous version stays, and
+ * a new write works. One begin at a time: another while one is erasing is
+ * NACME_ERR_STATE, and so is removing the object being begun.
+ */
+static void test_busy_flash_abort(void **state)
+{
+    (void)state;
+    busy_flash_t *b = busy_new(BUSY);
+    uint8_t v1[400], v2[400], got[512];
+    fill(v1, sizeof v1, 3);
+    fill(v2, sizeof v2, 4);
+    unsigned p;
+    int rc;
+    size_t len;
+    assert_int_equal(busy_put(b, NACME_OBJ_CERT, "dev", v1, sizeof v1, &p), NACME_OK);
+
+    assert_int_equal(b->port.begin(b->port.ctx, NACME_OBJ_CERT, "dev"), NACME_PENDING);
+    assert_int_equal(b->port.begin(b->port.ctx, NACME_OBJ_STATE, "dev"), NACME_ERR_STATE);
+    assert_int_equal(b->port.begin(b->port.ctx, NACME_OBJ_CERT, "other"), NACME_ERR_STATE);
+    assert_int_equal(b->port.remove(b->port.ctx, NACME_OBJ_CERT, "dev"), NACME_ERR_STATE);
+    b->port.abort(b->port.ctx);
+    /* the next call first lets the running erase finish */
+    DRIVE(rc, p, b->port.begin(b->port.ctx, NACME_OBJ_STATE, "dev"));
+    assert_int_equal(rc, NACME_OK);
+    assert_int_equal(p, BUSY - 1u + BUSY); /* the rest of the old erase, then the new one */
+    b->port.abort(b->port.ctx);
+    assert_int_equal(busy_get(b, NACME_OBJ_CERT, "dev", got, sizeof got, &len), NACME_OK);
+    assert_int_equal(len, sizeof v1);
+    assert_memory_equal(got, v1, sizeof v1);
+
+    /* abort during an append's program, then during the header's */
+    for (int stage = 0; stage < 2; stage++) {
+        DRIVE(rc, p, b->port.begin(b->port.ctx, NACME_OBJ_CERT, "dev"));
+        assert_int_equal(rc, NACME_OK);
+        if (stage == 0) {
+            assert_int_equal(b->port.append(b->port.ctx, v2, sizeof v2), NACME_PENDING);
+        } else {
+            DRIVE(rc, p, b->port.append(b->port.ctx, v2, sizeof v2));
+            assert_int_equal(rc, NACME_OK);
+            assert_int_equal(b->port.commit(b->port.ctx), NACME_PENDING);
+            /* the header is programmed from the start: aborting now cannot stop it */
+        }
+        b->port.abort(b->port.ctx);
+        /* an aborted append leaves v1; an aborted commit v1 or v2, whole, the same after a reboot */
+        for (int boot = 0; boot < 2; boot++) {
+            assert_int_equal(busy_get(b, NACME_OBJ_CERT, "dev", got, sizeof got, &len), NACME_OK);
+            assert_int_equal(len, 400);
+            bool is_v1 = memcmp(got, v1, len) == 0, is_v2 = memcmp(got, v2, len) == 0;
+            assert_true(stage == 0 ? is_v1 : is_v1 || is_v2);
+            if (stage == 1) assert_true(is_v2); /* this driver programs on the call that starts */
+            assert_int_equal(nacme_flash_storage_init(&b->st, &b->outer, layout), NACME_OK);
+        }
+    }
+    /* and a whole write after all that */
+    assert_int_equal(busy_put(b, NACME_OBJ_CERT, "dev", v1, sizeof v1, &p), NACME_OK);
+    assert_int_equal(busy_get(b, NACME_OBJ_CERT, "dev", got, sizeof got, &len), NACME_OK);
+    assert_int_equal(len, sizeof v1);
+    assert_memory_equal(got, v1, sizeof v1);
+    free(b);
+}
+
+/* The RAM driver itself: a read or another operation while busy is refused; polls count down. */
+static void test_busy_ram_driver(void **state)
+{
+    (void)state;
+    uint8_t mem[4 * 64];
+    nacme_flash_ram_t r;
+    nacme_flash_t fl;
+    nacme_flash_ram_init(&r, mem, 64, 4, &fl);
+    r.busy_polls = 2;
+    uint8_t b[4] = {0};
+    assert_int_equal(fl.erase(fl.ctx, 1), NACME_PENDING);
+    assert_int_equal(fl.read(fl.ctx, 64, b, 4), NACME_ERR_STORAGE);
+    assert_int_equal(fl.erase(fl.ctx, 1), NACME_PENDING);
+    assert_int_equal(fl.erase(fl.ctx, 1), NACME_OK);
+    assert_int_equal(fl.read(fl.ctx, 64, b, 4), NACME_OK);
+    assert_int_equal(b[0], 0xff);
+    const uint8_t d[4] = {1, 2, 3, 4};
+    assert_int_equal(fl.program(fl.ctx, 64, d, 4), NACME_PENDING);
+    assert_int_equal(fl.program(fl.ctx, 68, d, 4), NACME_ERR_STORAGE); /* other arguments */
+    assert_int_equal(fl.erase(fl.ctx, 1), NACME_ERR_STORAGE);
+    assert_int_equal(fl.program(fl.ctx, 64, d, 4), NACME_PENDING);
+    assert_int_equal(fl.program(fl.ctx, 64, d, 4), NACME_OK);
+    assert_int_equal(fl.read(fl.ctx, 64, b, 4), NACME_OK);
+    assert_memory_equal(b, d, 4);
+    /* a failed program's error comes at the end of its busy time */
+    const uint8_t ff[1] = {0xff};
+    assert_int_equal(fl.program(fl.ctx, 64, ff, 1), NACME_PENDING);
+    assert_int_equal(fl.program(fl.ctx, 64, ff, 1), NACME_PENDING);
+    assert_int_equal(fl.program(fl.ctx, 64, ff, 1), NACME_ERR_STORAGE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -754,6 +1054,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_power_cut_replace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_power_cut_small_objects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_power_cut_remove, setup, teardown),
+        cmocka_unit_test(test_busy_flash_same_bytes),
+        cmocka_unit_test(test_busy_flash_read_between),
+        cmocka_unit_test(test_busy_flash_abort),
+        cmocka_unit_test(test_busy_ram_driver),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
