@@ -287,11 +287,12 @@ RUN_SUITE := scripts/run-suite.sh $(RESULTS)
 
 # Test data generated at test time (certificates made by openssl, ...): every
 # tests/data/gen-*.sh script is run with the output folder; tests find it in
-# $$NACME_TEST_DATA (the same folder serves native and qemu-user runs).
+# $$NACME_TEST_DATA (the same folder serves native and qemu-user runs);
+# tests/data/ca-lib.sh is a helper some of them source.
 TESTDATA := $(abspath $(BUILD)/testdata)
 TESTDATA_GEN := $(sort $(wildcard tests/data/gen-*.sh))
 export NACME_TEST_DATA := $(TESTDATA)
-$(TESTDATA)/.stamp: $(TESTDATA_GEN)
+$(TESTDATA)/.stamp: $(TESTDATA_GEN) tests/data/ca-lib.sh
 	@rm -rf $(TESTDATA) && mkdir -p $(TESTDATA)
 	@for g in $(TESTDATA_GEN); do $$g $(TESTDATA) || exit 1; done
 	@touch $@

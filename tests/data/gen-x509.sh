@@ -19,40 +19,10 @@
 #
 # Usage: tests/data/gen-x509.sh OUTDIR
 set -eu
-out=$1
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-mkdir newcerts
-export OPENSSL_CONF=/dev/null
-
-cat > ca.cnf <<'CNF'
-[ ca ]
-default_ca = ca_default
-[ ca_default ]
-dir = .
-database = ./index.txt
-new_certs_dir = ./newcerts
-serial = ./serial
-default_md = sha256
-policy = policy_any
-unique_subject = no
-email_in_dn = no
-preserve = yes
-[ policy_any ]
-commonName = optional
-organizationName = optional
-[ ext_root ]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-[ ext_inter ]
-basicConstraints = critical, CA:TRUE, pathlen:0
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
+. "$(dirname "$0")/ca-lib.sh"
+ca_setup "$1"
+ca_cnf "preserve = yes"
+cat >> ca.cnf <<'CNF'
 [ ext_leaf ]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
