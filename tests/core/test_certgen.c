@@ -54,44 +54,9 @@ static const char g_alpn_tbs_2[] =
     "082b0601050507011f0101ff042204209616378d3099ac3d80f757fd1975da86255276204e9e5a6dc137632679d826c4";
 static const char g_ka[] = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA.xx0BcA-wMohw8atYDJOe6peGModklG2wRHBlXHMvl0M";
 
-typedef struct fixture {
-    test_crypto_t *t;
-    nacme_key_t k1, k3;
-    uint8_t xy1[64], xy3[64];
-} fixture_t;
-
-static int setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->t = test_crypto_new(11);
-    f->k1 = test_key_small(f->t, 1);
-    f->k3 = test_key_small(f->t, 3);
-    test_pub(f->t, f->k1, f->xy1);
-    test_pub(f->t, f->k3, f->xy3);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    test_crypto_free(f->t);
-    free(f);
-    return 0;
-}
-
-static int group_setup(void **state)
-{
-    (void)state;
-    return art_mkdir(g_dir, "certgen");
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    return art_rmdir(g_dir);
-}
+/* k1 is the key with scalar 1 ("k1" in the artifacts), k2 the one with scalar 3 ("k3", "key 3") */
+typedef test_two_keys_t fixture_t;
+TEST_TWO_KEYS_FIXTURES(11, 1, 3, g_dir, "certgen")
 
 /* ---- helpers ----------------------------------------------------------------------- */
 
@@ -482,13 +447,13 @@ static void alpn_case(fixture_t *f, const char *name, nacme_id_type_t type, cons
                       int64_t na)
 {
     nacme_alpn_cert_params_t p;
-    alpn_params(&p, type, value, f->xy3, g_ka, nb, na, f->t);
+    alpn_params(&p, type, value, f->xy2, g_ka, nb, na, f->t);
     uint8_t *buf = malloc(BUF);
     const uint8_t *der;
     size_t len;
     uint8_t rs[64];
-    assert_int_equal(make_alpn(f->t, f->k3, &p, buf, BUF, &der, &len, rs), NACME_OK);
-    art_key(g_dir, "k3", f->xy3);
+    assert_int_equal(make_alpn(f->t, f->k2, &p, buf, BUF, &der, &len, rs), NACME_OK);
+    art_key(g_dir, "k3", f->xy2);
     art_alpn(name, der, len, "k3", rs, &p, g_ka);
     free(buf);
 }
@@ -497,7 +462,7 @@ static void test_alpn_dns(void **state)
 {
     fixture_t *f = *state;
     nacme_alpn_cert_params_t p;
-    alpn_params(&p, NACME_ID_DNS, "example.com", f->xy3, g_ka, 1700000000, 1700604800, f->t);
+    alpn_params(&p, NACME_ID_DNS, "example.com", f->xy2, g_ka, 1700000000, 1700604800, f->t);
     uint8_t buf[BUF], want[400];
     nacme_der_t d;
     nacme_der_init(&d, buf, sizeof buf);
@@ -515,7 +480,7 @@ static void test_alpn_ipv6(void **state)
 {
     fixture_t *f = *state;
     nacme_alpn_cert_params_t p;
-    alpn_params(&p, NACME_ID_IP, "2001:db8::1", f->xy3, g_ka, 2524607999, 2524608000, f->t);
+    alpn_params(&p, NACME_ID_IP, "2001:db8::1", f->xy2, g_ka, 2524607999, 2524608000, f->t);
     uint8_t buf[BUF], want[400];
     nacme_der_t d;
     nacme_der_init(&d, buf, sizeof buf);
@@ -556,7 +521,7 @@ static void test_alpn_times(void **state)
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         nacme_alpn_cert_params_t p;
-        alpn_params(&p, NACME_ID_DNS, "example.com", f->xy3, g_ka, v[i].t, v[i].t, f->t);
+        alpn_params(&p, NACME_ID_DNS, "example.com", f->xy2, g_ka, v[i].t, v[i].t, f->t);
         uint8_t buf[BUF];
         nacme_der_t d;
         nacme_der_init(&d, buf, sizeof buf);
@@ -582,7 +547,7 @@ static void test_alpn_serial(void **state)
     static const uint8_t firsts[] = {0x00, 0x3f, 0x40, 0x7f, 0x80, 0xbf, 0xc0, 0xff};
     for (size_t i = 0; i < sizeof firsts; i++) {
         nacme_alpn_cert_params_t p;
-        alpn_params(&p, NACME_ID_DNS, "example.com", f->xy3, g_ka, 0, 1, f->t);
+        alpn_params(&p, NACME_ID_DNS, "example.com", f->xy2, g_ka, 0, 1, f->t);
         memset(p.serial, 0xff, 16);
         p.serial[0] = firsts[i];
         uint8_t buf[BUF];
@@ -604,7 +569,7 @@ static void test_alpn_errors(void **state)
     uint8_t buf[BUF], rs[64] = {1};
     nacme_der_t d;
     nacme_alpn_cert_params_t p;
-    alpn_params(&p, NACME_ID_DNS, "example.com", f->xy3, g_ka, 100, 99, f->t);
+    alpn_params(&p, NACME_ID_DNS, "example.com", f->xy2, g_ka, 100, 99, f->t);
     nacme_der_init(&d, buf, sizeof buf);
     assert_int_equal(nacme_alpn_cert_tbs(&d, &p), NACME_ERR_ARG); /* ends before it starts */
     nacme_der_init(&d, buf, sizeof buf);
@@ -613,7 +578,7 @@ static void test_alpn_errors(void **state)
     p.xy = NULL;
     nacme_der_init(&d, buf, sizeof buf);
     assert_int_equal(nacme_alpn_cert_tbs(&d, &p), NACME_ERR_ARG);
-    p.xy = f->xy3;
+    p.xy = f->xy2;
     p.id.value = NULL;
     nacme_der_init(&d, buf, sizeof buf);
     assert_int_equal(nacme_alpn_cert_tbs(&d, &p), NACME_ERR_ARG);
@@ -813,7 +778,7 @@ static void planted(const char *what, const uint8_t *der, size_t len, const char
     char dir[64];
     assert_int_equal(art_mkdir(dir, "certgen-bad"), 0);
     art_key(dir, "k1", f->xy1);
-    art_key(dir, "k3", f->xy3);
+    art_key(dir, "k3", f->xy2);
     art_write(dir, "t.der", der, len);
     char *pem = malloc(2 * len + 200);
     nacme_sb_t sb;
@@ -853,8 +818,8 @@ static void test_verifier_can_fail(void **state)
     planted("CSR with another key expected", der, len, line, f);
 
     nacme_alpn_cert_params_t p;
-    alpn_params(&p, NACME_ID_DNS, "example.com", f->xy3, g_ka, 1700000000, 1700604800, f->t);
-    assert_int_equal(make_alpn(f->t, f->k3, &p, buf, BUF, &der, &len, rs), NACME_OK);
+    alpn_params(&p, NACME_ID_DNS, "example.com", f->xy2, g_ka, 1700000000, 1700604800, f->t);
+    assert_int_equal(make_alpn(f->t, f->k2, &p, buf, BUF, &der, &len, rs), NACME_OK);
     tohex(rs, 64, rsh);
     snprintf(line, sizeof line, "alpn t k3 %s dns:example.com %s.x 1700000000 1700604800", rsh, g_ka);
     planted("certificate for another key authorization", der, len, line, f);

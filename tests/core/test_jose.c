@@ -39,46 +39,9 @@ static const char g_eab_key[] = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nM
 #define URL_ORDER "https://ca.example/acme/order/7"
 #define ACCOUNT_URL "https://ca.example/acme/acct/42"
 
-typedef struct fixture {
-    test_crypto_t *t;
-    nacme_key_t k1; /* scalar 1 */
-    nacme_key_t k2; /* scalar 2 */
-    uint8_t xy1[64];
-    uint8_t xy2[64];
-} fixture_t;
-
-static int setup(void **state)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->t = test_crypto_new(7);
-    f->k1 = test_key_small(f->t, 1);
-    f->k2 = test_key_small(f->t, 2);
-    test_pub(f->t, f->k1, f->xy1);
-    test_pub(f->t, f->k2, f->xy2);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    test_crypto_free(f->t);
-    free(f);
-    return 0;
-}
-
-static int group_setup(void **state)
-{
-    (void)state;
-    return art_mkdir(g_dir, "jose");
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    return art_rmdir(g_dir);
-}
+/* k1 is the key with scalar 1, k2 the one with scalar 2 */
+typedef test_two_keys_t fixture_t;
+TEST_TWO_KEYS_FIXTURES(7, 1, 2, g_dir, "jose")
 
 /* ---- helpers ------------------------------------------------------------------- */
 

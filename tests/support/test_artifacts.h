@@ -1,8 +1,9 @@
 /*
  * Shared by tests/core/test_jose.c and test_certgen.c: a crypto port on the
- * real wolfCrypt backend with deterministic entropy, and artifacts (files
- * plus a manifest of checks) for the independent verifier
- * tests/core/verify_jose.py, which the tests run through system().
+ * real wolfCrypt backend with deterministic entropy, their fixture (that
+ * backend and two keys), and artifacts (files plus a manifest of checks)
+ * for the independent verifier tests/core/verify_jose.py, which the tests
+ * run through system().
  *
  * Temp folders are absolute (/tmp/...) so qemu-user runs, whose system()
  * starts the host's shell and python, find them too.
@@ -92,6 +93,64 @@ static inline void test_unhex(const char *h, uint8_t *out, size_t n)
         out[i] = (uint8_t)v;
     }
 }
+
+/* ---- the two-key fixture ----------------------------------------------------- */
+
+/* A test's fixture: a backend and two keys with small scalars, with their public points (x||y). */
+typedef struct test_two_keys {
+    test_crypto_t *t;
+    nacme_key_t k1, k2;
+    uint8_t xy1[64], xy2[64];
+} test_two_keys_t;
+
+/* cmocka setup: *state = a new test_two_keys_t, its backend seeded with seed, k1 of scalar a, k2 of scalar b. */
+static inline int test_two_keys_setup(void **state, uint64_t seed, uint32_t a, uint32_t b)
+{
+    test_two_keys_t *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->t = test_crypto_new(seed);
+    f->k1 = test_key_small(f->t, a);
+    f->k2 = test_key_small(f->t, b);
+    test_pub(f->t, f->k1, f->xy1);
+    test_pub(f->t, f->k2, f->xy2);
+    *state = f;
+    return 0;
+}
+
+/* cmocka teardown: free what test_two_keys_setup made. */
+static inline int test_two_keys_teardown(void **state)
+{
+    test_two_keys_t *f = *state;
+    test_crypto_free(f->t);
+    free(f);
+    return 0;
+}
+
+/*
+ * Defines a suite's cmocka fixture functions: setup and teardown, a
+ * test_two_keys_t on a backend seeded with seed, k1 and k2 of the small
+ * scalars a and b; group_setup and group_teardown, the suite's artifacts
+ * folder made into dir (char[64], /tmp/nacme-TAG-XXXXXX) and removed.
+ */
+#define TEST_TWO_KEYS_FIXTURES(seed, a, b, dir, tag)                                \
+    static int setup(void **state)                                                  \
+    {                                                                               \
+        return test_two_keys_setup(state, seed, a, b);                              \
+    }                                                                               \
+    static int teardown(void **state)                                               \
+    {                                                                               \
+        return test_two_keys_teardown(state);                                       \
+    }                                                                               \
+    static int group_setup(void **state)                                            \
+    {                                                                               \
+        (void)state;                                                                \
+        return art_mkdir(dir, tag);                                                 \
+    }                                                                               \
+    static int group_teardown(void **state)                                         \
+    {                                                                               \
+        (void)state;                                                                \
+        return art_rmdir(dir);                                                      \
+    }
 
 /* ---- artifacts -------------------------------------------------------------- */
 
