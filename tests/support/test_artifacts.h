@@ -83,6 +83,34 @@ static inline void test_sha256(test_crypto_t *t, const void *data, size_t len, u
     assert_int_equal(t->c.sha256_final(t->c.ctx, &st, out), NACME_OK);
 }
 
+/* What test_edge_keys calls with an edge key: which 0, its x starts with a zero byte, 1, its y. */
+typedef void test_edge_key_fn(void *ctx, nacme_key_t k, const uint8_t xy[64], int which);
+
+/*
+ * Generate keys on t (at most limit) until one whose x starts with a zero
+ * byte and one whose y does have come, each key released after; found sees
+ * the first of each. Says how many keys it took, fails unless both came.
+ */
+static inline void test_edge_keys(test_crypto_t *t, int limit, test_edge_key_fn *found, void *ctx)
+{
+    bool seen[2] = {false, false};
+    int tries = 0;
+    for (; tries < limit && !(seen[0] && seen[1]); tries++) {
+        nacme_key_t k = {0};
+        uint8_t xy[64];
+        assert_int_equal(t->c.key_generate(t->c.ctx, &k), NACME_OK);
+        test_pub(t, k, xy);
+        int which = xy[0] == 0 ? 0 : xy[32] == 0 ? 1 : -1;
+        if (which >= 0 && !seen[which]) {
+            seen[which] = true;
+            found(ctx, k, xy, which);
+        }
+        t->c.key_release(t->c.ctx, k);
+    }
+    printf("# keys with x or y below 2^248 found within %d keys\n", tries);
+    assert_true(seen[0] && seen[1]);
+}
+
 /* Hex of "name" bytes into out (2 * n + 1). */
 static inline void test_unhex(const char *h, uint8_t *out, size_t n)
 {
