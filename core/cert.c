@@ -17,8 +17,8 @@
 
 void nacme_cert_abort(nacme_t *c)
 {
-    if (c->cert_flags & CF_STARTED) c->port->storage.abort(c->port->storage.ctx);
-    c->cert_flags &= (uint8_t)~(CF_STARTED | CF_KEY_WRITTEN);
+    if (c->cert_flags & (CF_STARTED | CF_OPENING)) c->port->storage.abort(c->port->storage.ctx);
+    c->cert_flags &= (uint8_t)~(CF_STARTED | CF_OPENING | CF_KEY_WRITTEN);
 }
 
 static int sha256(nacme_t *c, const uint8_t *data, size_t len, uint8_t out[32])
@@ -120,6 +120,7 @@ int nacme_cert_stream_data(nacme_t *c, const uint8_t *data, size_t len)
     const nacme_storage_t *st = &c->port->storage;
     int rc;
     if ((c->cert_flags & CF_STARTED) == 0) {
+        c->cert_flags |= CF_OPENING;
         rc = st->begin(st->ctx, NACME_OBJ_CERT, nacme_cert_name(c));
         if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
         c->cert_flags |= CF_STARTED;
@@ -196,7 +197,7 @@ int nacme_state_cert(nacme_t *c)
             nacme_cert_abort(c);
             return rc;
         }
-        c->cert_flags &= (uint8_t)~(CF_STARTED | CF_KEY_WRITTEN);
+        c->cert_flags &= (uint8_t)~(CF_STARTED | CF_OPENING | CF_KEY_WRITTEN);
         c->result.issued = true;
         c->result.not_after = c->leaf_not_after;
         NACME_LOG_INFO(c, "certificate for %s installed", nacme_cert_name(c));

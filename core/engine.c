@@ -187,6 +187,12 @@ static int start(nacme_t *c, uint8_t op)
     /* the order, certificate, revocation and renewal fields, the result and the problem */
     memset(&c->order_url, 0, offsetof(nacme_t, problem) + sizeof c->problem - offsetof(nacme_t, order_url));
     nacme_str_drop_order(c);
+    if ((c->account_url != NACME_NOSTR && c->account_url >= c->strings_len) ||
+        (c->orders_url != NACME_NOSTR && c->orders_url >= c->strings_len)) {
+        /* a run failed between newAccount and the account's storage: start the account afresh */
+        c->account_url = c->orders_url = NACME_NOSTR;
+        release_key(c, &c->account_key);
+    }
     c->order_url = c->finalize_url = c->cert_url = NACME_NOSTR;
     c->sig_ready = false;
     c->certid = NACME_NOSTR;
@@ -380,6 +386,7 @@ static int run_state(nacme_t *c)
 /* An operation failed: record the first error and enter the cleanup states. */
 static void fail(nacme_t *c, int rc)
 {
+    nacme_store_abandon(c); /* a write cut short by the failure never lands in the next one */
     if (c->err == NACME_OK) {
         c->err = rc;
         NACME_LOG_ERROR(c, "operation failed: %s", nacme_strerror(rc));

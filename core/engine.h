@@ -145,6 +145,7 @@ enum {
 
 /* Certificate download flags */
 #define CF_STARTED 0x01u      /* storage write open */
+#define CF_OPENING 0x20u      /* storage begin() called (it may have answered pending) */
 #define CF_KEY_WRITTEN 0x02u
 #define CF_LEAF_OK 0x04u
 #define CF_ISSUER_MATCH 0x08u /* last certificate's issuer CN matches the preferred chain */
@@ -245,6 +246,12 @@ int nacme_store_load(nacme_t *c, nacme_object_t obj, const char *scope, size_t *
 /* Write buf[0..data_len) as the new version of an object (begin, append, commit). */
 int nacme_store_write(nacme_t *c, nacme_object_t obj, const char *scope);
 int nacme_store_remove(nacme_t *c, nacme_object_t obj, const char *scope);
+/*
+ * Drop a storage read or write left unfinished (the operation failed or was
+ * cancelled while the port answered pending): an open or opening write is
+ * aborted, so the port is free for the next one.
+ */
+void nacme_store_abandon(nacme_t *c);
 const char *nacme_account_scope(const nacme_t *c);
 
 /* ---- account.c ----------------------------------------------------------------- */

@@ -66,20 +66,24 @@ int nacme_store_write(nacme_t *c, nacme_object_t obj, const char *scope)
     size_t len = c->data_len;
     const nacme_storage_t *st = &c->port->storage;
     int rc;
+    /* stages: 0 idle, 1 begin called (maybe pending: abort() drops it too), 2 appending, 3 committing */
     switch (c->st_stage) {
     case 0:
-        rc = st->begin(st->ctx, obj, scope);
-        if (rc == NACME_PENDING) return pending(c);
-        if (rc != NACME_OK) break;
         c->st_stage = 1;
         /* fall through */
     case 1:
-        rc = len > 0 ? st->append(st->ctx, data, len) : NACME_OK;
+        rc = st->begin(st->ctx, obj, scope);
         if (rc == NACME_PENDING) return pending(c);
         if (rc != NACME_OK) break;
         c->st_stage = 2;
         /* fall through */
     case 2:
+        rc = len > 0 ? st->append(st->ctx, data, len) : NACME_OK;
+        if (rc == NACME_PENDING) return pending(c);
+        if (rc != NACME_OK) break;
+        c->st_stage = 3;
+        /* fall through */
+    case 3:
         rc = st->commit(st->ctx);
         if (rc == NACME_PENDING) return pending(c);
         break;
@@ -90,6 +94,12 @@ int nacme_store_write(nacme_t *c, nacme_object_t obj, const char *scope)
     if (rc != NACME_OK && c->st_stage > 0) st->abort(st->ctx);
     reset(c);
     return rc;
+}
+
+void nacme_store_abandon(nacme_t *c)
+{
+    if (c->st_stage > 0) c->port->storage.abort(c->port->storage.ctx);
+    reset(c);
 }
 
 const char *nacme_account_scope(const nacme_t *c)

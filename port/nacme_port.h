@@ -127,7 +127,12 @@ typedef struct nacme_storage {
     int (*append)(void *ctx, const uint8_t *data, size_t len);
     /* commit() - make the open write the current version, atomically. */
     int (*commit)(void *ctx);
-    /* abort() - drop the open write; the previous version stays. Never fails. */
+    /*
+     * abort() - drop the open write, or a begin() that answered
+     * NACME_PENDING (the engine aborts when an operation fails or is
+     * cancelled in the middle of a write); the previous version stays.
+     * Never fails; harmless when no write is open.
+     */
     void (*abort)(void *ctx);
     /*
      * read() - copy up to len bytes of the current version of (obj, scope)

@@ -463,6 +463,53 @@ static void test_cancel(void **state)
     }
 }
 
+/* Each stored object holds its own kind of content (a write cut short never lands in another object). */
+static void assert_objects_in_place(const env_t *e)
+{
+    for (size_t i = 0; i < FAKE_STORE_OBJECTS; i++) {
+        const fake_object_t *o = &e->storage.objects[i];
+        if (!o->used) continue;
+        const char *d = (const char *)o->data;
+        bool state_like = memmem(d, o->len, "\"next_attempt\"", 14) != NULL;
+        assert_true(state_like == (o->obj == NACME_OBJ_STATE));
+        if (o->obj == NACME_OBJ_ORDER) assert_non_null(memmem(d, o->len, "\"identifiers\"", 13));
+        if (o->obj == NACME_OBJ_ACCOUNT) assert_non_null(memmem(d, o->len, "\"url\"", 5));
+    }
+}
+
+/*
+ * Cancel while the storage answers "pending" (every second call): the write
+ * in progress is aborted, so no write is left open in the port and the
+ * failure's own state write does not land in the object being written; the
+ * next issuance on the same storage completes.
+ */
+static void test_cancel_with_pending_storage(void **state)
+{
+    (void)state;
+    for (unsigned after = 1; after < 80; after += 2) {
+        env_t *e = env_new(NULL);
+        e->storage.pending_every = 2;
+        nacme_order_req_t r = env_order(ids1, 1);
+        assert_int_equal(nacme_start_issue(&e->c, &r), NACME_OK);
+        int rc = NACME_STEP_AGAIN;
+        for (unsigned i = 0; i < after && rc > 0; i++) {
+            nacme_wait_t w;
+            rc = nacme_step(&e->c, &w);
+            if (rc == NACME_STEP_WAIT && w.until_ms > e->clock.mono_ms) e->clock.mono_ms = w.until_ms;
+        }
+        nacme_cancel(&e->c);
+        rc = env_run(e);
+        assert_true(rc == NACME_ERR_CANCELLED || rc == NACME_STEP_DONE);
+        assert_false(e->storage.open);
+        assert_objects_in_place(e);
+        r.force = true; /* past the backoff the cancelled run recorded */
+        assert_int_equal(issue(e, &r), NACME_STEP_DONE);
+        assert_false(e->storage.open);
+        assert_objects_in_place(e);
+        done(e);
+    }
+}
+
 /* A device without a clock takes the time from the CA's Date header. */
 static void test_unknown_clock(void **state)
 {
@@ -528,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_problems),
         cmocka_unit_test(test_result_verification),
         cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_cancel_with_pending_storage),
         cmocka_unit_test(test_unknown_clock),
         cmocka_unit_test(test_bad_requests),
     };
