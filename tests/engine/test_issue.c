@@ -480,8 +480,9 @@ static void assert_objects_in_place(const env_t *e)
 /*
  * Cancel while the storage answers "pending" (every second call): the write
  * in progress is aborted, so no write is left open in the port and the
- * failure's own state write does not land in the object being written; the
- * next issuance on the same storage completes.
+ * failure's own state write does not land in the object being written, and
+ * no begin() is left half-way; the next issuance on the same storage
+ * completes.
  */
 static void test_cancel_with_pending_storage(void **state)
 {
@@ -501,10 +502,12 @@ static void test_cancel_with_pending_storage(void **state)
         rc = env_run(e);
         assert_true(rc == NACME_ERR_CANCELLED || rc == NACME_STEP_DONE);
         assert_false(e->storage.open);
+        assert_false(e->storage.opening);
         assert_objects_in_place(e);
         r.force = true; /* past the backoff the cancelled run recorded */
         assert_int_equal(issue(e, &r), NACME_STEP_DONE);
         assert_false(e->storage.open);
+        assert_false(e->storage.opening);
         assert_objects_in_place(e);
         done(e);
     }

@@ -91,7 +91,11 @@ static int st_begin(void *ctx, nacme_object_t obj, const char *scope)
 {
     fake_storage_t *fs = ctx;
     bool half;
-    if (pending(fs)) return NACME_PENDING;
+    if (pending(fs)) {
+        fs->opening = true;
+        return NACME_PENDING;
+    }
+    fs->opening = false;
     if (fs->open) return NACME_ERR_STATE;
     if (fs->cut_obj != 0 && obj == fs->cut_obj && ++fs->obj_begins == fs->cut_obj_nth) fs->dead = true;
     if (write_op(fs, &half)) return NACME_ERR_STORAGE;
@@ -146,6 +150,7 @@ static int st_commit(void *ctx)
 static void st_abort(void *ctx)
 {
     ((fake_storage_t *)ctx)->open = false;
+    ((fake_storage_t *)ctx)->opening = false;
 }
 
 static int st_read(void *ctx, nacme_object_t obj, const char *scope, uint32_t offset, uint8_t *buf,

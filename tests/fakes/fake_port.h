@@ -39,6 +39,7 @@ typedef struct fake_storage {
     fake_object_t objects[FAKE_STORE_OBJECTS];
     /* the open write */
     bool open;
+    bool opening; /* a begin() answered pending and was neither called again to the end nor aborted */
     nacme_object_t w_obj;
     char w_scope[128];
     uint8_t w_data[FAKE_STORE_MAX];
