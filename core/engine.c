@@ -191,8 +191,9 @@ static int start(nacme_t *c, uint8_t op)
         (c->orders_url != NACME_NOSTR && c->orders_url >= c->strings_len)) {
         /* a run failed between newAccount and the account's storage: start the account afresh */
         c->account_url = c->orders_url = NACME_NOSTR;
-        release_key(c, &c->account_key);
     }
+    /* without a ready account this run reads (or makes) the key again: hold no second copy */
+    if (c->account_url == NACME_NOSTR) release_key(c, &c->account_key);
     c->order_url = c->finalize_url = c->cert_url = NACME_NOSTR;
     c->sig_ready = false;
     c->certid = NACME_NOSTR;

@@ -356,6 +356,35 @@ static void test_timeout(void **state)
     done(e);
 }
 
+static unsigned keys_held(const env_t *e)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < NACME_WOLFCRYPT_MAX_KEYS; i++) n += e->wc.used[i];
+    return n;
+}
+
+/*
+ * Runs that fail before the account is ready (the CA hangs at newAccount)
+ * keep no key in the crypto port's pool: more of them than the pool holds,
+ * then a run that completes.
+ */
+static void test_failed_runs_hold_no_keys(void **state)
+{
+    (void)state;
+    env_t *e = env_new(NULL);
+    nacme_order_req_t r = env_order(ids1, 1);
+    r.force = true; /* past the backoff each failure records */
+    for (unsigned run = 0; run < NACME_WOLFCRYPT_MAX_KEYS + 2u; run++) {
+        e->net.silent_after = 2; /* the directory and a nonce, then nothing */
+        assert_int_equal(issue(e, &r), NACME_ERR_TIMEOUT);
+        assert_true(keys_held(e) <= 1u); /* the account key at most, as after any run */
+    }
+    e->net.silent_after = 0;
+    assert_int_equal(issue(e, &r), NACME_STEP_DONE);
+    assert_non_null(stored_cert(e, "www.example.test"));
+    done(e);
+}
+
 /* A response larger than the buffer is an error, not an overflow. */
 static void test_oversized_response(void **state)
 {
@@ -573,6 +602,7 @@ int main(void)
         cmocka_unit_test(test_connection_cut_mid_body),
         cmocka_unit_test(test_answer_refused_after_validation),
         cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_failed_runs_hold_no_keys),
         cmocka_unit_test(test_oversized_response),
         cmocka_unit_test(test_pending_signer_and_challenge_port),
         cmocka_unit_test(test_problems),
