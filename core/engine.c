@@ -193,7 +193,10 @@ static int start(nacme_t *c, uint8_t op)
         c->account_url = c->orders_url = NACME_NOSTR;
     }
     /* without a ready account this run reads (or makes) the key again: hold no second copy */
-    if (c->account_url == NACME_NOSTR) release_key(c, &c->account_key);
+    if (c->account_url == NACME_NOSTR) {
+        release_key(c, &c->account_key);
+        c->roll_recover = false; /* read again from the stored account */
+    }
     c->order_url = c->finalize_url = c->cert_url = NACME_NOSTR;
     c->sig_ready = false;
     c->certid = NACME_NOSTR;
