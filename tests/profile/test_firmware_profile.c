@@ -70,6 +70,30 @@ static void test_issue_then_renew(void **state)
     env_done(e);
 }
 
+/*
+ * With the firmware's two-key pool: a first enrollment that loses the CA
+ * after the account key was made, then a retry on the same context that
+ * issues (a leaked key left no room for the certificate key).
+ */
+static void test_enrollment_retry_after_lost_network(void **state)
+{
+    (void)state;
+    _Static_assert(NACME_WOLFCRYPT_MAX_KEYS == 2, "the firmware's key pool");
+    env_t *e = env_new(NULL);
+    nacme_order_req_t r = env_order(ids1, 1);
+    e->net.silent_after = 2; /* the directory and a nonce, then nothing */
+    assert_int_equal(nacme_start_issue(&e->c, &r), NACME_OK);
+    assert_int_equal(env_run(e), NACME_ERR_TIMEOUT);
+    e->net.silent_after = 0;
+    r.force = true; /* past the backoff the hung CA earned */
+    assert_int_equal(nacme_start_issue(&e->c, &r), NACME_OK);
+    int rc = env_run(e);
+    if (rc != NACME_STEP_DONE) env_dump(e);
+    assert_int_equal(rc, NACME_STEP_DONE);
+    assert_true(nacme_result(&e->c)->issued);
+    env_done(e);
+}
+
 static void test_switched_off_operations_refused(void **state)
 {
     (void)state;
@@ -151,6 +175,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_issue_then_renew),
+        cmocka_unit_test(test_enrollment_retry_after_lost_network),
         cmocka_unit_test(test_switched_off_operations_refused),
         cmocka_unit_test(test_eab_refused),
         cmocka_unit_test(test_tls_alpn_not_chosen),
