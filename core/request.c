@@ -70,8 +70,14 @@ static size_t rx_limit(const nacme_t *c)
 
 void nacme_conn_close(nacme_t *c)
 {
-    if (c->connected) c->port->transport.close(c->port->transport.ctx);
+    /*
+     * An attempt that answered pending or failed is closed too: left alone it
+     * outlives the operation in the port (a socket, or lwIP's error that
+     * sticks until close(), failing every later connect of the context).
+     */
+    if (c->connected || c->conn_opening) c->port->transport.close(c->port->transport.ctx);
     c->connected = false;
+    c->conn_opening = false;
 }
 
 void nacme_req_start(nacme_t *c, uint16_t url, uint8_t payload, unsigned how)
@@ -192,7 +198,10 @@ static NACME_NOINLINE int do_connect(nacme_t *c)
         c->conn_reused = true;
         return NACME_OK;
     }
-    nacme_conn_close(c);
+    /* our attempt to this host that answered pending goes on; any other connection is dropped first */
+    if (!c->conn_opening || c->conn_id != c->req.conn_id) nacme_conn_close(c);
+    c->conn_opening = true; /* until connect() succeeds (a failure leaves it for nacme_conn_close()) */
+    c->conn_id = c->req.conn_id;
     char host[NACME_HOST_MAX + 1];
     memcpy(host, u.host, u.host_len);
     host[u.host_len] = '\0';
@@ -202,9 +211,9 @@ static NACME_NOINLINE int do_connect(nacme_t *c)
         NACME_LOG_ERROR(c, "connecting to %s failed: %s", host, nacme_strerror(rc));
         return rc;
     }
+    c->conn_opening = false;
     c->connected = true;
     c->conn_reused = false;
-    c->conn_id = c->req.conn_id;
     return NACME_OK;
 }
 

@@ -255,7 +255,8 @@ typedef struct nacme {
     /* connection */
     bool connected;
     bool conn_reused;
-    uint32_t conn_id;            /* hash of the connected host:port */
+    bool conn_opening;           /* connect() called and not yet succeeded: close() must drop the attempt */
+    uint32_t conn_id;            /* hash of the connected (or connecting) host:port */
 
     /* crypto */
     nacme_sha256_t sha;

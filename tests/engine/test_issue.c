@@ -542,6 +542,132 @@ static void test_cancel_with_pending_storage(void **state)
     }
 }
 
+/*
+ * A connect() that fails is followed by close(), so the next operation of
+ * the context starts from a closed transport (lwIP's keeps a failed attempt's
+ * error until close(): without it every later connect failed the same way).
+ */
+static void test_failed_connect_is_closed(void **state)
+{
+    (void)state;
+    env_t *e = env_new(NULL);
+    e->net.refuse_connect = true;
+    nacme_order_req_t r = env_order(ids1, 1);
+    assert_int_equal(issue(e, &r), NACME_ERR_CONNECT);
+    assert_false(e->net.opening);
+    e->net.refuse_connect = false;
+    assert_int_equal(issue(e, &r), NACME_STEP_DONE);
+    assert_false(e->net.opening);
+    assert_clean(e);
+    done(e);
+}
+
+/* Faults put into the first of two issuances on one context (see test_faults_leave_nothing_behind). */
+enum {
+    FAULT_CANCEL,            /* plain cancel */
+    FAULT_CA_SILENT,         /* the CA stops answering: the operation times out */
+    FAULT_STORAGE_PENDING,   /* storage answers pending, then cancel */
+    FAULT_CONNECT_PENDING,   /* connect() stays pending, then cancel */
+    FAULT_SIGNER_PENDING,    /* the signer stays pending, then cancel */
+    FAULT_CHALLENGE_PENDING, /* the challenge port answers pending, then cancel */
+    FAULT_SLOW_NET,          /* send/recv would block now and then, then cancel */
+    FAULTS
+};
+
+static void arm_fault(env_t *e, int fault)
+{
+    switch (fault) {
+    case FAULT_CA_SILENT:
+        e->net.silent_after = fake_acme_log_count(e->acme) + 1u; /* the next request is the last answered */
+        break;
+    case FAULT_STORAGE_PENDING:
+        e->storage.pending_every = 2;
+        break;
+    case FAULT_CONNECT_PENDING:
+        e->net.connected = false; /* the CA closed the connection: the next request connects */
+        e->net.connect_pending = 1000;
+        break;
+    case FAULT_SIGNER_PENDING:
+        e->sign_pending = e->sign_pending_left = 1000;
+        break;
+    case FAULT_CHALLENGE_PENDING:
+        e->challenge.pending_left = 2;
+        break;
+    case FAULT_SLOW_NET:
+        e->net.would_block = 2;
+        break;
+    default:
+        break;
+    }
+}
+
+static void disarm_faults(env_t *e)
+{
+    e->net.silent_after = 0;
+    e->storage.pending_every = 0;
+    e->net.connect_pending = 0;
+    e->sign_pending = e->sign_pending_left = 0;
+    e->challenge.pending_left = 0;
+    e->net.would_block = 0;
+}
+
+/* Nothing of an ended operation is left open or live in the ports, and the CA saw nothing wrong. */
+static void assert_nothing_left(const env_t *e, int fault, unsigned after)
+{
+    bool ok = !e->storage.open && !e->storage.opening && !e->net.opening && fake_challenge_live(&e->challenge) == 0 &&
+              keys_held(e) <= 2u && fake_acme_violations(e->acme) == 0;
+    if (!ok) {
+        env_dump(e);
+        fail_msg("fault %d at step %u: storage open %d opening %d, connect pending %d, live %u, keys %u, violations %u",
+                 fault, after, e->storage.open, e->storage.opening, e->net.opening, fake_challenge_live(&e->challenge),
+                 keys_held(e), fake_acme_violations(e->acme));
+    }
+}
+
+/*
+ * The generic check of "a failed operation leaves nothing behind": for each
+ * kind of fault and each step at which it strikes, the issuance ends (failed,
+ * or done if the fault came too late), nothing stays open or live in the
+ * ports, and a second issuance on the SAME context completes cleanly.
+ */
+static void test_faults_leave_nothing_behind(void **state)
+{
+    (void)state;
+    for (int fault = 0; fault < FAULTS; fault++) {
+        for (unsigned after = 1; after < 40; after++) {
+            env_t *e = env_new(NULL);
+            nacme_order_req_t r = env_order(ids1, 1);
+            assert_int_equal(nacme_start_issue(&e->c, &r), NACME_OK);
+            int rc = NACME_STEP_AGAIN;
+            /* the fault strikes at step `after`; a cancel follows two steps later */
+            for (unsigned i = 0; i < after + 2u && rc > 0; i++) {
+                if (i == after) arm_fault(e, fault);
+                nacme_wait_t w;
+                rc = nacme_step(&e->c, &w);
+                if (rc == NACME_STEP_WAIT && w.until_ms > e->clock.mono_ms) e->clock.mono_ms = w.until_ms;
+                else if (rc > 0) e->clock.mono_ms += 1;
+            }
+            if (rc > 0) {
+                if (fault != FAULT_CA_SILENT) nacme_cancel(&e->c);
+                rc = env_run(e);
+            }
+            assert_true(rc == NACME_STEP_DONE || rc == NACME_ERR_CANCELLED || rc == NACME_ERR_TIMEOUT);
+            disarm_faults(e);
+            assert_nothing_left(e, fault, after);
+            r.force = true; /* past the backoff a failure records */
+            rc = issue(e, &r);
+            if (rc != NACME_STEP_DONE) {
+                env_dump(e);
+                fail_msg("fault %d at step %u: the next issuance on the context ended with %s", fault, after,
+                         nacme_strerror(rc));
+            }
+            assert_nothing_left(e, fault, after);
+            assert_non_null(stored_cert(e, "www.example.test"));
+            done(e);
+        }
+    }
+}
+
 /* A device without a clock takes the time from the CA's Date header. */
 static void test_unknown_clock(void **state)
 {
@@ -609,6 +735,8 @@ int main(void)
         cmocka_unit_test(test_result_verification),
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_cancel_with_pending_storage),
+        cmocka_unit_test(test_failed_connect_is_closed),
+        cmocka_unit_test(test_faults_leave_nothing_behind),
         cmocka_unit_test(test_unknown_clock),
         cmocka_unit_test(test_bad_requests),
     };

@@ -1032,11 +1032,16 @@ static int net_connect(void *ctx, const char *host, uint16_t port)
 {
     fake_net_t *n = ctx;
     if (strcmp(host, FAKE_ACME_HOST) != 0 || port != 443) return NACME_ERR_RESOLVE;
-    if (n->refuse_connect) return NACME_ERR_CONNECT;
+    if (n->refuse_connect) {
+        n->opening = true; /* a failed attempt is closed too (lwIP's transport keeps its error until close()) */
+        return NACME_ERR_CONNECT;
+    }
     if (n->connect_pending > 0) {
         n->connect_pending--;
+        n->opening = true;
         return NACME_PENDING;
     }
+    n->opening = false;
     n->connected = true;
     n->connects++;
     n->in_len = n->out_len = n->out_pos = 0;
@@ -1174,6 +1179,7 @@ static void net_close(void *ctx)
 {
     fake_net_t *n = ctx;
     n->connected = false;
+    n->opening = false;
     n->in_len = n->out_len = n->out_pos = 0;
 }
 

@@ -68,6 +68,7 @@ typedef struct fake_acme fake_acme_t;
 typedef struct fake_net {
     fake_acme_t *acme;
     bool connected;
+    bool opening;              /* a connect() answered pending or failed, and was neither completed nor closed */
     unsigned connects;
     unsigned connect_pending;  /* connect() answers PENDING this many times first */
     bool refuse_connect;       /* connect() fails */
