@@ -129,6 +129,7 @@ enum { CT_NONE = 0, CT_JSON, CT_PROBLEM, CT_PEM, CT_OTHER };
 #define AZ_UNPUBLISHED 0x08u
 #define AZ_DEACTIVATED 0x10u
 #define AZ_RECHECKED 0x20u    /* read again after its answer was refused */
+#define AZ_PUBLISHING 0x40u   /* publish() called: it may have answered pending, the material may be live */
 
 /* Status values of orders and authorizations */
 enum {

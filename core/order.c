@@ -388,6 +388,8 @@ static int publish(nacme_t *c, nacme_authz_slot_t *s, bool remove)
             rc = alpn_cert(c, &ch, &ch);
             if ((rc = nacme_port_rc(c, rc)) != NACME_OK) return rc;
         }
+        /* a publish cut short (pending, then a cancel or timeout) may have made it live: cleanup removes it */
+        s->flags |= AZ_PUBLISHING;
         rc = cp->publish(cp->ctx, &ch);
     }
     if (rc == NACME_PENDING) return nacme_wait_ms(c, 10u);
@@ -405,7 +407,7 @@ static int unpublish_all(nacme_t *c)
 {
     for (; c->cursor < c->n_authz; c->cursor++) {
         nacme_authz_slot_t *s = &c->authz[c->cursor];
-        if ((s->flags & AZ_PUBLISHED) == 0 || (s->flags & AZ_UNPUBLISHED)) continue;
+        if ((s->flags & (AZ_PUBLISHED | AZ_PUBLISHING)) == 0 || (s->flags & AZ_UNPUBLISHED)) continue;
         int rc = publish(c, s, true);
         if (rc == NACME_PENDING) return rc;
         if (rc != NACME_OK) NACME_LOG_WARN(c, "unpublish failed: %s", nacme_strerror(rc));

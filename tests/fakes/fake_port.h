@@ -87,7 +87,7 @@ typedef struct fake_challenge {
     unsigned supported;
     fake_published_t items[FAKE_CHALLENGES];
     unsigned publishes, unpublishes, settles;
-    unsigned pending_left;   /* answer NACME_PENDING this many times before each success */
+    unsigned pending_left;   /* answer NACME_PENDING this many times before each success (publish: material live already) */
     unsigned pending_now;
     bool fail_publish;
     unsigned live_max;       /* most items live at once */
