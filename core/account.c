@@ -60,7 +60,7 @@ static int parse_directory(nacme_t *c)
         if (rc != NACME_OK) return rc;
     }
     c->dir_loaded = true;
-    c->strings_order_mark = c->strings_len;
+    c->strings_order_mark = c->strings_account_mark = c->strings_len;
     return NACME_OK;
 }
 

@@ -318,6 +318,7 @@ typedef struct nacme {
     char nonce[NACME_NONCE_MAX + 1];
     uint16_t strings_len;
     uint16_t strings_order_mark;  /* strings from here on belong to the current order */
+    uint16_t strings_account_mark; /* and from here on to the account (after the scope and directory) */
     jsmntok_t toks[NACME_JSON_TOKENS];
     char strings[NACME_STRINGS_SIZE];
     uint8_t buf[NACME_BUF_SIZE];  /* request, then response body */

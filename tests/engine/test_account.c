@@ -120,6 +120,25 @@ static void test_update_and_deactivate(void **state)
     done(e);
 }
 
+/* Accounts deactivated and made again on one context: the old accounts' strings do not fill the pool. */
+static void test_deactivate_and_new_account_repeatedly(void **state)
+{
+    (void)state;
+    env_t *e = env_new(NULL);
+    for (unsigned round = 1; round <= 40u; round++) {
+        int rc = run_op(e, nacme_start_account(&e->c));
+        if (rc != NACME_STEP_DONE) {
+            env_dump(e);
+            fail_msg("round %u: account: %s", round, nacme_strerror(rc));
+        }
+        assert_int_equal(run_op(e, nacme_start_account_deactivate(&e->c)), NACME_STEP_DONE);
+        assert_true(fake_acme_account_deactivated(e->acme, round));
+    }
+    nacme_order_req_t r = env_order(ids1, 1);
+    assert_int_equal(run_op(e, nacme_start_issue(&e->c, &r)), NACME_STEP_DONE);
+    done(e);
+}
+
 static void test_key_rollover(void **state)
 {
     (void)state;
@@ -169,6 +188,44 @@ static void test_key_rollover_interrupted(void **state)
     }
 }
 
+/*
+ * A key rollover whose keyChange answer is lost (the CA took the new key)
+ * fails; the next operation on the SAME context must not go on signing with
+ * the old key: they read the stored account again, whose next_key makes
+ * them ask the CA which key it knows and finish the rollover. Many times over,
+ * so the account strings read again each time must not pile up in the pool.
+ */
+static void test_key_rollover_answer_lost(void **state)
+{
+    (void)state;
+    env_t *e = env_new(NULL);
+    nacme_order_req_t r = env_order(ids1, 1);
+    assert_int_equal(run_op(e, nacme_start_issue(&e->c, &r)), NACME_STEP_DONE);
+    for (unsigned round = 0; round < 40u; round++) {
+        uint8_t before[64], after[64];
+        assert_true(fake_acme_account_key(e->acme, 1, before));
+        e->net.cut_next_response = e->net.responses + 1u; /* keyChange is the next request */
+        assert_int_equal(run_op(e, nacme_start_key_rollover(&e->c)), NACME_ERR_HTTP_TRUNCATED);
+        assert_true(fake_acme_account_key(e->acme, 1, after));
+        assert_memory_not_equal(before, after, 64); /* the CA took the new key */
+        e->net.cut_next_response = 0;
+        static const char *const contact[] = {"mailto:ops@example.test", NULL};
+        int rc = run_op(e, nacme_start_account_update(&e->c, contact));
+        if (rc != NACME_STEP_DONE || fake_acme_violations(e->acme) != 0) {
+            env_dump(e);
+            fail_msg("round %u: an account update after a lost keyChange answer: %s", round, nacme_strerror(rc));
+        }
+        assert_string_equal(nacme_account_url(&e->c), "https://ca.test/acct/1");
+    }
+    r.force = true;
+    assert_int_equal(run_op(e, nacme_start_issue(&e->c, &r)), NACME_STEP_DONE);
+    /* what is stored is the key the CA knows: a restart issues with it */
+    env_restart(e);
+    assert_int_equal(run_op(e, nacme_start_issue(&e->c, &r)), NACME_STEP_DONE);
+    assert_int_equal(fake_acme_count(e->acme, "POST newAccount"), 1u + 40u); /* and a lookup per lost answer */
+    done(e);
+}
+
 static void test_revoke(void **state)
 {
     (void)state;
@@ -196,8 +253,10 @@ int main(void)
         cmocka_unit_test(test_terms_of_service),
         cmocka_unit_test(test_account_recovered_from_key),
         cmocka_unit_test(test_update_and_deactivate),
+        cmocka_unit_test(test_deactivate_and_new_account_repeatedly),
         cmocka_unit_test(test_key_rollover),
         cmocka_unit_test(test_key_rollover_interrupted),
+        cmocka_unit_test(test_key_rollover_answer_lost),
         cmocka_unit_test(test_revoke),
     };
     return cmocka_run_group_tests_name("engine-account", tests, NULL, NULL);

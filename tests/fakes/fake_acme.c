@@ -22,7 +22,7 @@
 #include "x509_write.h"
 
 #define BASE "https://" FAKE_ACME_HOST
-#define MAX_ACCOUNTS 4
+#define MAX_ACCOUNTS 48
 #define MAX_ORDERS 32
 #define MAX_AUTHZ 128
 #define NONCES 64
