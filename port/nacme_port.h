@@ -9,6 +9,12 @@
  *  - No call blocks. A call that cannot finish now answers NACME_PENDING and
  *    the engine asks again later with the same arguments (transport send/recv
  *    answer 0 bytes instead, like coreMQTT's transport interface).
+ *  - Unless the operation ends first (an error elsewhere, a timeout,
+ *    nacme_cancel()): then the engine does not ask again, and tidies up what
+ *    the part can be told to drop: storage abort(), transport close(),
+ *    challenge unpublish(). The crypto part has no such call: a port that
+ *    signs or makes keys in the background (a secure element) must give up
+ *    the abandoned work when the next call comes with other arguments.
  *  - Errors are negative nacme_err_t values (nacme_error.h).
  *  - Pointers passed in are valid only during the call; a port copies what it
  *    keeps.
