@@ -506,6 +506,48 @@ static void assert_objects_in_place(const env_t *e)
     }
 }
 
+/* Faults put into the first of two issuances on one context (see test_faults_leave_nothing_behind). */
+enum {
+    FAULT_CANCEL,            /* plain cancel */
+    FAULT_CA_SILENT,         /* the CA stops answering: the operation times out */
+    FAULT_STORAGE_PENDING,   /* storage answers pending, then cancel */
+    FAULT_CONNECT_PENDING,   /* connect() stays pending, then cancel */
+    FAULT_SIGNER_PENDING,    /* the signer stays pending, then cancel */
+    FAULT_CHALLENGE_PENDING, /* the challenge port answers pending, then cancel */
+    FAULT_SLOW_NET,          /* send/recv would block now and then, then cancel */
+    FAULTS,
+    FAULT_PENDING_STORAGE_CANCEL = FAULTS /* test_cancel_with_pending_storage: storage pending throughout */
+};
+
+/* Nothing of an ended operation is left open or live in the ports, and the CA saw nothing wrong. */
+static void assert_nothing_left(const env_t *e, int fault, unsigned after)
+{
+    bool ok = !e->storage.open && !e->storage.opening && !e->net.opening && fake_challenge_live(&e->challenge) == 0 &&
+              keys_held(e) <= 2u && fake_acme_violations(e->acme) == 0;
+    assert_objects_in_place(e);
+    if (!ok) {
+        env_dump(e);
+        fail_msg("fault %d at step %u: storage open %d opening %d, connect pending %d, live %u, keys %u, violations %u",
+                 fault, after, e->storage.open, e->storage.opening, e->net.opening, fake_challenge_live(&e->challenge),
+                 keys_held(e), fake_acme_violations(e->acme));
+    }
+}
+
+/* After an issuance a fault ended: nothing left behind, and the next issuance on the context completes. */
+static void assert_next_issuance_clean(env_t *e, nacme_order_req_t *r, int fault, unsigned after)
+{
+    assert_nothing_left(e, fault, after);
+    r->force = true; /* past the backoff a failure records */
+    int rc = issue(e, r);
+    if (rc != NACME_STEP_DONE) {
+        env_dump(e);
+        fail_msg("fault %d at step %u: the next issuance on the context ended with %s", fault, after,
+                 nacme_strerror(rc));
+    }
+    assert_nothing_left(e, fault, after);
+    assert_non_null(stored_cert(e, "www.example.test"));
+}
+
 /*
  * Cancel while the storage answers "pending" (every second call): the write
  * in progress is aborted, so no write is left open in the port and the
@@ -530,14 +572,7 @@ static void test_cancel_with_pending_storage(void **state)
         nacme_cancel(&e->c);
         rc = env_run(e);
         assert_true(rc == NACME_ERR_CANCELLED || rc == NACME_STEP_DONE);
-        assert_false(e->storage.open);
-        assert_false(e->storage.opening);
-        assert_objects_in_place(e);
-        r.force = true; /* past the backoff the cancelled run recorded */
-        assert_int_equal(issue(e, &r), NACME_STEP_DONE);
-        assert_false(e->storage.open);
-        assert_false(e->storage.opening);
-        assert_objects_in_place(e);
+        assert_next_issuance_clean(e, &r, FAULT_PENDING_STORAGE_CANCEL, after);
         done(e);
     }
 }
@@ -561,18 +596,6 @@ static void test_failed_connect_is_closed(void **state)
     assert_clean(e);
     done(e);
 }
-
-/* Faults put into the first of two issuances on one context (see test_faults_leave_nothing_behind). */
-enum {
-    FAULT_CANCEL,            /* plain cancel */
-    FAULT_CA_SILENT,         /* the CA stops answering: the operation times out */
-    FAULT_STORAGE_PENDING,   /* storage answers pending, then cancel */
-    FAULT_CONNECT_PENDING,   /* connect() stays pending, then cancel */
-    FAULT_SIGNER_PENDING,    /* the signer stays pending, then cancel */
-    FAULT_CHALLENGE_PENDING, /* the challenge port answers pending, then cancel */
-    FAULT_SLOW_NET,          /* send/recv would block now and then, then cancel */
-    FAULTS
-};
 
 static void arm_fault(env_t *e, int fault)
 {
@@ -611,19 +634,6 @@ static void disarm_faults(env_t *e)
     e->net.would_block = 0;
 }
 
-/* Nothing of an ended operation is left open or live in the ports, and the CA saw nothing wrong. */
-static void assert_nothing_left(const env_t *e, int fault, unsigned after)
-{
-    bool ok = !e->storage.open && !e->storage.opening && !e->net.opening && fake_challenge_live(&e->challenge) == 0 &&
-              keys_held(e) <= 2u && fake_acme_violations(e->acme) == 0;
-    if (!ok) {
-        env_dump(e);
-        fail_msg("fault %d at step %u: storage open %d opening %d, connect pending %d, live %u, keys %u, violations %u",
-                 fault, after, e->storage.open, e->storage.opening, e->net.opening, fake_challenge_live(&e->challenge),
-                 keys_held(e), fake_acme_violations(e->acme));
-    }
-}
-
 /*
  * The generic check of "a failed operation leaves nothing behind": for each
  * kind of fault and each step at which it strikes, the issuance ends (failed,
@@ -653,16 +663,7 @@ static void test_faults_leave_nothing_behind(void **state)
             }
             assert_true(rc == NACME_STEP_DONE || rc == NACME_ERR_CANCELLED || rc == NACME_ERR_TIMEOUT);
             disarm_faults(e);
-            assert_nothing_left(e, fault, after);
-            r.force = true; /* past the backoff a failure records */
-            rc = issue(e, &r);
-            if (rc != NACME_STEP_DONE) {
-                env_dump(e);
-                fail_msg("fault %d at step %u: the next issuance on the context ended with %s", fault, after,
-                         nacme_strerror(rc));
-            }
-            assert_nothing_left(e, fault, after);
-            assert_non_null(stored_cert(e, "www.example.test"));
+            assert_next_issuance_clean(e, &r, fault, after);
             done(e);
         }
     }
