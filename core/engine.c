@@ -175,7 +175,6 @@ static int start(nacme_t *c, uint8_t op)
 {
     if (c == NULL || c->port == NULL) return NACME_ERR_ARG;
     if (c->op != OP_NONE && !c->done) return NACME_ERR_STATE;
-    /* a failed key rollover may have changed the key at the CA (its answer lost): read the account again */
     bool roll_failed = c->op == OP_ROLLOVER && c->err != NACME_OK;
     release_key(c, &c->cert_key);
     release_key(c, &c->new_key);
@@ -189,20 +188,19 @@ static int start(nacme_t *c, uint8_t op)
     /* the order, certificate, revocation and renewal fields, the result and the problem */
     memset(&c->order_url, 0, offsetof(nacme_t, problem) + sizeof c->problem - offsetof(nacme_t, order_url));
     nacme_str_drop_order(c);
-    if (roll_failed || (c->account_url != NACME_NOSTR && c->account_url >= c->strings_len) ||
-        (c->orders_url != NACME_NOSTR && c->orders_url >= c->strings_len)) {
-        /*
-         * a run failed between newAccount and the account's storage, or a
-         * rollover failed (the stored next_key then makes S_ACCT_READ ask the
-         * CA which key it knows): start the account afresh
-         */
+    /*
+     * The account is ready for this run only if an earlier run got past it
+     * (its strings were kept) and no rollover failed since (its answer lost,
+     * the CA may hold the new key: the stored next_key tells). Otherwise this
+     * run reads (or makes) it again: its key leaves the crypto port's pool,
+     * its strings the string pool.
+     */
+    bool kept = (c->account_url == NACME_NOSTR || c->account_url < c->strings_len) &&
+                (c->orders_url == NACME_NOSTR || c->orders_url < c->strings_len);
+    if (roll_failed || !kept || c->account_url == NACME_NOSTR) {
         c->account_url = c->orders_url = NACME_NOSTR;
-    }
-    /* without a ready account this run reads (or makes) the key again: hold no second copy */
-    if (c->account_url == NACME_NOSTR) {
         release_key(c, &c->account_key);
-        c->roll_recover = false; /* read again from the stored account */
-        /* so are its strings: the old ones would stay in the pool for good, once per such run */
+        c->roll_recover = false;
         c->strings_order_mark = c->strings_account_mark;
         nacme_str_drop_order(c);
     }
