@@ -117,12 +117,23 @@ static int index_of(nacme_object_t obj)
 
 /* ---- flash operations that may take a while ------------------------------------------ */
 
+/* One driver call (a start or a poll), counted: busy answers, and erases or bytes programmed once done. */
+static int call(nacme_flash_storage_t *s, bool erase, uint32_t addr, const uint8_t *data, size_t len)
+{
+    int rc = erase ? s->flash.erase(s->flash.ctx, addr) : s->flash.program(s->flash.ctx, addr, data, len);
+    if (rc == NACME_PENDING) {
+        s->stats.busy++;
+    } else if (rc == NACME_OK && erase) {
+        s->stats.erases++;
+    } else if (rc == NACME_OK) {
+        s->stats.programmed += (uint32_t)len;
+    }
+    return rc;
+}
+
 static int poll_busy(nacme_flash_storage_t *s)
 {
-    int rc = s->busy_erase ? s->flash.erase(s->flash.ctx, s->busy_addr)
-                           : s->flash.program(s->flash.ctx, s->busy_addr, s->busy_data, s->busy_len);
-    if (rc == NACME_PENDING) s->stats.busy++;
-    return rc;
+    return call(s, s->busy_erase, s->busy_addr, s->busy_data, s->busy_len);
 }
 
 /*
@@ -162,8 +173,7 @@ static int flash_op(nacme_flash_storage_t *s, bool erase, uint32_t addr, const u
     } else if (same) {
         rc = poll_busy(s);
     } else {
-        rc = erase ? s->flash.erase(s->flash.ctx, addr) : s->flash.program(s->flash.ctx, addr, data, len);
-        if (rc == NACME_PENDING) s->stats.busy++;
+        rc = call(s, erase, addr, data, len);
     }
     if (rc == NACME_PENDING) {
         s->busy = BUSY_RUNNING;
@@ -260,9 +270,7 @@ static int clear_header(nacme_flash_storage_t *s, unsigned idx, unsigned slot)
     memset(s->hdr, 0, HDR);
     int rc = flash_op(s, false, addr, s->hdr, HDR);
     if (rc == NACME_PENDING) return rc;
-    if (rc != NACME_OK) return NACME_ERR_STORAGE;
-    s->stats.programmed += HDR;
-    return NACME_OK;
+    return rc == NACME_OK ? NACME_OK : NACME_ERR_STORAGE;
 }
 
 /* ---- the port ---------------------------------------------------------------------- */
@@ -303,7 +311,6 @@ static int st_begin(void *ctx, nacme_object_t obj, const char *scope)
             return NACME_ERR_STORAGE;
         }
         s->erased++;
-        s->stats.erases++;
     }
     s->erasing = false;
     s->open = true;
@@ -329,7 +336,6 @@ static int st_append(void *ctx, const uint8_t *data, size_t len)
     }
     s->crc = crc32_update(s->crc, data, len);
     s->len += (uint32_t)len;
-    s->stats.programmed += (uint32_t)len;
     return NACME_OK;
 }
 
@@ -355,7 +361,6 @@ static int st_commit(void *ctx)
         s->cur[s->obj].scanned = false; /* a half-written header: look again next time */
         return NACME_ERR_STORAGE;
     }
-    s->stats.programmed += HDR;
     s->stats.commits++;
     if (s->len > s->stats.largest) s->stats.largest = s->len;
     s->cur[s->obj] = (nacme_flash_current_t){.scanned = true,
@@ -412,18 +417,10 @@ static int st_remove(void *ctx, nacme_object_t obj, const char *scope)
     int idx = check_args(s, obj, scope, &scope_len);
     if (idx < 0) return idx;
     if ((s->open || s->erasing) && s->obj == (uint8_t)idx) return NACME_ERR_STATE;
-    int rc;
-    if (s->busy != BUSY_NONE && !s->busy_orphan && !s->busy_erase && s->busy_len == HDR &&
-        (s->busy_addr == slot_addr(s, (unsigned)idx, 0) || s->busy_addr == slot_addr(s, (unsigned)idx, 1))) {
-        /* a header clear of this remove answered NACME_PENDING: wait for it, then go on */
-        rc = flash_op(s, false, s->busy_addr, s->hdr, HDR);
-        if (rc == NACME_PENDING) return rc;
-        if (rc != NACME_OK) return NACME_ERR_STORAGE;
-        s->stats.programmed += HDR;
-    }
+    /* a header clear that answered pending is finished first; reading the header again tells whether it landed */
     if (settle(s) == NACME_PENDING) return NACME_PENDING;
     bool corrupt;
-    rc = scan(s, (unsigned)idx, &corrupt);
+    int rc = scan(s, (unsigned)idx, &corrupt);
     if (rc != NACME_OK) return rc;
     nacme_flash_current_t *c = &s->cur[idx];
     if (!corrupt && (c->slot < 0 || !scope_matches(c, scope, scope_len))) return NACME_OK;
